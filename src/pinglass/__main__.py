@@ -1,0 +1,5 @@
+"""``python -m pinglass``."""
+
+from pinglass.cli import main
+
+main()

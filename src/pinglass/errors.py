@@ -1,0 +1,241 @@
+"""The pinglass error taxonomy and exit codes.
+
+Every error a user can see is a :class:`PinglassError`; its message is one line, user-facing and
+free of secrets. Programming errors stay ``TypeError``/``ValueError``/``RuntimeError``.
+
+::
+
+    PinglassError                     base; .exit_code
+    ├── UsageError            (2)     bad flags, unknown provider/model, bad path
+    │   ├── PresetError       (2)     .file, .line -> "presets/x.toml:14: prompt 'id' missing"
+    │   ├── RefsError         (2)     .file        -> unreadable folder, no usable photo
+    │   └── ConfigError       (2)     settings / pinglass.toml / .env problems
+    ├── BudgetRefused         (3)     estimate > --max-cost, or the user declined
+    ├── NoUsableProvider      (4)     no key configured / every key failed
+    └── ProviderError                 per image; never ends the process by itself
+        ├── AuthError                 next key, then next provider; never retried
+        ├── QuotaError                next key / provider
+        ├── RateLimited               .retry_after; wait and retry
+        ├── ContentRejected           not retried on the same prompt; reported
+        ├── InvalidRequest            our bug or a model limit; not retried
+        ├── Transient                 .maybe_accepted; timeouts, 5xx, resets
+        └── ProviderDown              raised by the runner after repeated Transient; fallback
+
+This module imports nothing from pinglass.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import IntEnum
+from pathlib import Path
+
+__all__ = [
+    "AuthError",
+    "BudgetRefused",
+    "ConfigError",
+    "ContentRejected",
+    "ExitCode",
+    "InvalidRequest",
+    "NoUsableProvider",
+    "PinglassError",
+    "PresetError",
+    "ProviderDown",
+    "ProviderError",
+    "QuotaError",
+    "RateLimited",
+    "RefsError",
+    "Transient",
+    "UsageError",
+]
+
+
+class ExitCode(IntEnum):
+    """Process exit codes (DESIGN.md, Commands)."""
+
+    OK = 0
+    IMAGES_FAILED = 1
+    BAD_INPUT = 2
+    COST_REFUSED = 3
+    NO_PROVIDER = 4
+    INTERRUPTED = 130  # 128 + SIGINT
+
+
+class PinglassError(Exception):
+    """Base of every error shown to a user. The message is one line and holds no secret."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+    @property
+    def message(self) -> str:
+        """The one-line message."""
+        return str(self)
+
+
+class UsageError(PinglassError):
+    """Bad flags, unknown provider or model, a path that is not there. Exit 2."""
+
+
+class PresetError(UsageError):
+    """A preset file that cannot be used; the message starts with ``file:line:col``."""
+
+    def __init__(
+        self, message: str, *, file: Path | str, line: int | None = None, col: int | None = None
+    ) -> None:
+        self.file = str(file)
+        self.line = line
+        self.col = col
+        where = self.file
+        if line is not None:
+            where += f":{line}"
+            if col is not None:
+                where += f":{col}"
+        super().__init__(f"{where}: {message}")
+
+
+class RefsError(UsageError):
+    """The references folder cannot be used (missing, empty, no usable photo)."""
+
+    def __init__(self, message: str, *, file: Path | str | None = None) -> None:
+        self.file = None if file is None else str(file)
+        super().__init__(message if file is None else f"{file}: {message}")
+
+
+class ConfigError(UsageError):
+    """Settings, ``pinglass.toml`` or ``.env`` problems."""
+
+
+class BudgetRefused(PinglassError):
+    """The run was refused for cost: the estimate exceeds ``--max-cost`` or the user declined."""
+
+    exit_code = ExitCode.COST_REFUSED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        estimated_usd: Decimal | None = None,
+        max_cost_usd: Decimal | None = None,
+    ) -> None:
+        self.estimated_usd = estimated_usd
+        self.max_cost_usd = max_cost_usd
+        super().__init__(message)
+
+
+class NoUsableProvider(PinglassError):
+    """No provider in the chain has a configured, working key."""
+
+    exit_code = ExitCode.NO_PROVIDER
+
+
+class ProviderError(PinglassError):
+    """A failure of one request to one provider. Recorded per image; never ends the process.
+
+    ``kind`` is the string written to ``report.json`` (``error.kind``).
+    """
+
+    kind: str = "provider_error"
+    exit_code = ExitCode.IMAGES_FAILED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        model: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.status_code = status_code
+        self.request_id = request_id
+        prefix = f"{provider}: " if provider and not message.startswith(f"{provider}:") else ""
+        super().__init__(prefix + message)
+
+
+class AuthError(ProviderError):
+    """The key was refused (bad, expired, lacks permission). Runner: next key, never retried."""
+
+    kind = "auth"
+
+
+class QuotaError(ProviderError):
+    """The account is out of credit or over a spend limit. Runner: next key, then provider."""
+
+    kind = "quota"
+
+
+class RateLimited(ProviderError):
+    """The provider asked us to slow down. Runner: wait ``retry_after`` seconds and retry."""
+
+    kind = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        provider: str = "",
+        model: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            message,
+            provider=provider,
+            model=model,
+            status_code=status_code,
+            request_id=request_id,
+        )
+
+
+class ContentRejected(ProviderError):
+    """A safety filter refused the prompt, a reference or the output. Not retried; reported."""
+
+    kind = "content_rejected"
+
+
+class InvalidRequest(ProviderError):
+    """The provider refused the request as malformed or beyond a model limit. Not retried."""
+
+    kind = "invalid_request"
+
+
+class Transient(ProviderError):
+    """A timeout, 5xx or dropped connection. Retried with backoff.
+
+    ``maybe_accepted`` is true when the request body was sent and the provider may have accepted
+    (and billed) it: a billable create with this flag is never blindly repeated.
+    """
+
+    kind = "transient"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        maybe_accepted: bool = False,
+        provider: str = "",
+        model: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.maybe_accepted = maybe_accepted
+        super().__init__(
+            message,
+            provider=provider,
+            model=model,
+            status_code=status_code,
+            request_id=request_id,
+        )
+
+
+class ProviderDown(ProviderError):
+    """Raised by the runner after repeated ``Transient`` failures; triggers fallback."""
+
+    kind = "provider_down"

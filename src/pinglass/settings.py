@@ -1,0 +1,225 @@
+"""Settings: ``PINGLASS_*`` variables, ``.env``, ``pinglass.toml``, and provider keys.
+
+Resolution order, highest first: CLI flag > environment > ``.env`` > ``pinglass.toml`` (the
+working directory's, else the user config dir's) > defaults.
+
+Provider keys keep each vendor's own variable names (``REPLICATE_API_TOKEN``, ``FAL_KEY``, …),
+each also as ``NAME_1``, ``NAME_2``, … for several keys of one provider. They are read from the
+same merged source as the settings (environment over ``.env``) and never written to
+``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from pinglass.errors import ConfigError
+from pinglass.providers import PROVIDERS
+from pinglass.secrets import ApiKey
+
+__all__ = ["Settings", "collect_keys", "config_file", "load_settings"]
+
+CONFIG_NAME = "pinglass.toml"
+
+
+def config_file(cwd: Path | None = None) -> Path | None:
+    """The ``pinglass.toml`` in use: the working directory's, else the user config dir's."""
+    here = (cwd or Path.cwd()) / CONFIG_NAME
+    if here.is_file():
+        return here
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    user = Path(base) / "pinglass" / CONFIG_NAME
+    return user if user.is_file() else None
+
+
+class Settings(BaseSettings):
+    """Everything configurable outside the command line. Build tests with ``_env_file=None``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PINGLASS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    debug: bool = False
+    """Show tracebacks for internal errors (``PINGLASS_DEBUG=1``)."""
+    mock_latency: float = Field(default=0.05, ge=0, le=60)
+    """Seconds the mock provider takes per image."""
+    mock_fail_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of mock attempts that fail with a transient error (0–1)."""
+    mock_seed: int = 0
+    """Seed for the mock provider's failures and pictures."""
+    poll_interval: float = Field(default=1.0, gt=0, le=60)
+    """Seconds between status polls of a create-then-poll provider."""
+    poll_timeout: float = Field(default=600.0, gt=0)
+    """Seconds a single image may stay pending before it is given up."""
+    request_timeout: float = Field(default=180.0, gt=0)
+    """Read timeout for one HTTP request, in seconds (synchronous generation can be slow)."""
+    max_download_mb: float = Field(default=50.0, gt=0)
+    """Largest output image pinglass will download, in MB."""
+    prices: dict[str, Decimal] = Field(default_factory=dict)
+    """Price overrides: ``"provider/model" = USD per unit`` (``[prices]`` in pinglass.toml)."""
+
+    replicate_base_url: str | None = None
+    fal_base_url: str | None = None
+    stability_base_url: str | None = None
+    together_base_url: str | None = None
+    fireworks_base_url: str | None = None
+    openrouter_base_url: str | None = None
+    google_base_url: str | None = None
+    openai_base_url: str | None = None
+    deepinfra_base_url: str | None = None
+    segmind_base_url: str | None = None
+    huggingface_base_url: str | None = None
+    nvidia_base_url: str | None = None
+    pollinations_base_url: str | None = None
+    mock_base_url: str | None = None
+
+    @field_validator("prices")
+    @classmethod
+    def _prices_non_negative(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for name, price in value.items():
+            if price < 0:
+                raise ValueError(f"price for {name!r} is negative")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, _TomlSource(settings_cls))
+
+    def base_url(self, provider: str) -> str | None:
+        """The configured base URL override for ``provider``, if any."""
+        value = getattr(self, f"{provider}_base_url", None)
+        return value if isinstance(value, str) and value else None
+
+
+class _TomlFile(BaseModel):
+    """The accepted shape of ``pinglass.toml``: a typo is an error that names the key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    debug: bool | None = None
+    mock_latency: float | None = None
+    mock_fail_rate: float | None = None
+    mock_seed: int | None = None
+    poll_interval: float | None = None
+    poll_timeout: float | None = None
+    request_timeout: float | None = None
+    max_download_mb: float | None = None
+    prices: dict[str, Decimal] | None = None
+    base_urls: dict[str, str] | None = None
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads ``pinglass.toml``, validating its keys strictly."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_file()
+        if path is None:
+            return {}
+        return read_config_toml(path)
+
+
+def read_config_toml(path: Path) -> dict[str, Any]:
+    """Parse and check a ``pinglass.toml``; errors name the file (and line for syntax)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {_toml_error_text(exc)}") from None
+    try:
+        parsed = _TomlFile.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{path}: {where}: {err['msg']}") from None
+    out = parsed.model_dump(exclude_none=True, exclude={"base_urls"})
+    for provider, url in (parsed.base_urls or {}).items():
+        if provider not in PROVIDERS:
+            raise ConfigError(f"{path}: base_urls.{provider}: unknown provider")
+        out[f"{provider}_base_url"] = url
+    return out
+
+
+def _toml_error_text(exc: tomllib.TOMLDecodeError) -> str:
+    """``line L, column C: message`` from a TOMLDecodeError (3.11 has no .lineno)."""
+    msg = str(exc)
+    m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    if m:
+        return f"line {m.group(1)}, column {m.group(2)}: {msg[: m.start()].strip()}"
+    return msg
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build :class:`Settings`, turning validation errors into one-line ``ConfigError``s."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        name = f"PINGLASS_{field.upper()}" if field else "settings"
+        raise ConfigError(f"{name}: {err['msg']}") from None
+
+
+def merged_environ(env_file: Path | None = Path(".env")) -> dict[str, str]:
+    """The environment over ``.env``: the one source keys are read from."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+_NUMBERED = re.compile(r"^(?P<base>[A-Z0-9_]+?)_(?P<n>\d+)$")
+
+
+def collect_keys(environ: Mapping[str, str]) -> dict[str, list[ApiKey]]:
+    """Every provider's keys from ``NAME`` and ``NAME_1``…``NAME_N``, in that order.
+
+    Duplicated values are kept once; empty values are ignored. Providers with no key are absent.
+    """
+    keys: dict[str, list[ApiKey]] = {}
+    for provider, entry in PROVIDERS.items():
+        found: list[tuple[int, int, str, str]] = []
+        for rank, base in enumerate(entry.key_env_vars):
+            for var, value in environ.items():
+                if var == base:
+                    found.append((rank, 0, var, value))
+                    continue
+                m = _NUMBERED.match(var)
+                if m and m.group("base") == base:
+                    found.append((rank, int(m.group("n")), var, value))
+        seen: set[str] = set()
+        for _, _, var, value in sorted(found):
+            value = value.strip()
+            if value and value not in seen:
+                seen.add(value)
+                keys.setdefault(provider, []).append(ApiKey.of(value, var))
+    return keys
