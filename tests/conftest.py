@@ -25,9 +25,7 @@ def _is_ours(name: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[None]:
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Remove every PINGLASS_* and vendor key variable; work in tmp_path (no stray .env)."""
     for name in list(os.environ):
         if _is_ours(name):

@@ -110,6 +110,16 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, dotenv_settings, _TomlSource(settings_cls))
 
+    def provider_options(self, provider: str) -> dict[str, Any]:
+        """Settings an adapter needs beyond its base URL (only the mock has any)."""
+        if provider == "mock":
+            return {
+                "latency": self.mock_latency,
+                "fail_rate": self.mock_fail_rate,
+                "seed": self.mock_seed,
+            }
+        return {}
+
     def base_url(self, provider: str) -> str | None:
         """The configured base URL override for ``provider``, if any."""
         value = getattr(self, f"{provider}_base_url", None)

@@ -1,4 +1,4 @@
-"""The model catalog: data, not code (``catalog.toml`` beside this file).
+"""The model catalog: data, not code (``models/<provider>.toml`` beside this file).
 
 Each entry says which provider serves a model, its short name and vendor id, how it takes
 reference photos, what it costs and in which unit, its default size, its concurrency and rate
@@ -95,7 +95,9 @@ class Catalog:
     def __init__(self, entries: Iterable[ModelEntry]) -> None:
         self.entries: list[ModelEntry] = list(entries)
 
-    def models(self, provider: str | None = None, *, include_retired: bool = False) -> list[ModelEntry]:
+    def models(
+        self, provider: str | None = None, *, include_retired: bool = False
+    ) -> list[ModelEntry]:
         """Entries of ``provider`` (all providers when ``None``), in catalog order."""
         return [
             e
@@ -130,13 +132,26 @@ class Catalog:
 
 
 def load_catalog(price_overrides: Mapping[str, Decimal] | None = None) -> Catalog:
-    """Read the packaged catalog and apply ``provider/model = price`` overrides."""
-    text = resources.files(__package__).joinpath("catalog.toml").read_text(encoding="utf-8")
-    try:
-        parsed = _CatalogFile.model_validate(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:  # a packaging bug, not user input
-        raise RuntimeError(f"the packaged catalog.toml is invalid: {exc}") from exc
-    entries = parsed.models
+    """Read the packaged catalog and apply ``provider/model = price`` overrides.
+
+    Entries come from ``models/<provider>.toml``, one file per provider, in registry order.
+    """
+    from pinglass.providers import PROVIDERS
+
+    folder = resources.files(__package__).joinpath("models")
+    files = {f.name.removesuffix(".toml"): f for f in folder.iterdir() if f.name.endswith(".toml")}
+    order = [p for p in PROVIDERS if p in files] + sorted(set(files) - set(PROVIDERS))
+    entries: list[ModelEntry] = []
+    for name in order:
+        try:
+            parsed = _CatalogFile.model_validate(tomllib.loads(files[name].read_text("utf-8")))
+        except (tomllib.TOMLDecodeError, ValidationError) as exc:  # a packaging bug
+            raise RuntimeError(
+                f"the packaged catalog models/{name}.toml is invalid: {exc}"
+            ) from exc
+        if any(e.provider != name for e in parsed.models):
+            raise RuntimeError(f"catalog models/{name}.toml lists another provider's model")
+        entries.extend(parsed.models)
     overrides = dict(price_overrides or {})
     if overrides:
         known = {e.key for e in entries}

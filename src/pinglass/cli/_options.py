@@ -14,9 +14,7 @@ JsonOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors and the result.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More detail (keys masked).")]
-YesOpt = Annotated[
-    bool, typer.Option("--yes", "-y", help="Do not ask before spending money.")
-]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before spending money.")]
 PresetOpt = Annotated[
     str,
     typer.Option(

@@ -38,7 +38,9 @@ PROVIDERS: dict[str, ProviderEntry] = {
         "pinglass.providers.openrouter:OpenRouter", ("OPENROUTER_API_KEY",)
     ),
     # The google-genai SDK prefers GOOGLE_API_KEY when both are set (PROVIDERS.md §7.1).
-    "google": ProviderEntry("pinglass.providers.google:Google", ("GOOGLE_API_KEY", "GEMINI_API_KEY")),
+    "google": ProviderEntry(
+        "pinglass.providers.google:Google", ("GOOGLE_API_KEY", "GEMINI_API_KEY")
+    ),
     "openai": ProviderEntry("pinglass.providers.openai:OpenAI", ("OPENAI_API_KEY",)),
     "deepinfra": ProviderEntry(
         "pinglass.providers.deepinfra:DeepInfra", ("DEEPINFRA_API_KEY", "DEEPINFRA_TOKEN")

@@ -46,7 +46,13 @@ __all__ = [
     "send",
 ]
 
-_REQUEST_ID_HEADERS = ("x-request-id", "x-fal-request-id", "request-id", "cf-ray", "x-amzn-requestid")
+_REQUEST_ID_HEADERS = (
+    "x-request-id",
+    "x-fal-request-id",
+    "request-id",
+    "cf-ray",
+    "x-amzn-requestid",
+)
 _MAX_MESSAGE = 300
 _RETRY_AFTER_CAP = 60.0  # replicate-python caps Retry-After the same way
 
@@ -180,7 +186,8 @@ def _find_message(body: Any) -> str:
 def request_id(response: httpx.Response) -> str | None:
     """The provider's request id from the usual response headers."""
     for name in _REQUEST_ID_HEADERS:
-        if value := response.headers.get(name):
+        value: str | None = response.headers.get(name)
+        if value:
             return value
     return None
 

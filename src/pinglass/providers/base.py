@@ -157,9 +157,17 @@ class Provider(ABC):
     can_reattach: ClassVar[bool] = False
     """True when an ambiguous create can be found again (:meth:`find_submitted`)."""
 
-    def __init__(self, client: httpx.AsyncClient, *, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
         self.client = client
         self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.options: Mapping[str, Any] = dict(options or {})
+        """Provider-specific settings (the mock's latency, fail rate and seed)."""
 
     @abstractmethod
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
@@ -199,8 +207,8 @@ class Provider(ABC):
             return image
         assert image.url is not None  # noqa: S101 - ImageData guarantees one of them
         if image.url.startswith("data:"):
-            mime, data = _http.decode_data_uri(image.url, provider=self.name)
-            return ImageData(data=data, mime=mime)
+            uri_mime, uri_data = _http.decode_data_uri(image.url, provider=self.name)
+            return ImageData(data=uri_data, mime=uri_mime)
         data, mime = await _http.fetch_bytes(
             self.client,
             image.url,
