@@ -1,0 +1,64 @@
+"""Atomic writes of ``report.json`` and reading it back."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pinglass.errors import UsageError
+from pinglass.report.models import Report
+from pinglass.secrets import redact
+
+__all__ = ["REPORT_NAME", "read_report", "write_atomic", "write_report"]
+
+REPORT_NAME = "report.json"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
+
+    Temp file in the same folder, fsync, ``os.replace``, then fsync the folder.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_report(report: Report, out_dir: Path) -> Path:
+    """Write ``out_dir/report.json`` atomically; the text passes the redaction filter."""
+    path = out_dir / REPORT_NAME
+    write_atomic(path, (redact(report.model_dump_json(indent=2)) + "\n").encode("utf-8"))
+    return path
+
+
+def read_report(out_dir: Path) -> Report:
+    """Read ``out_dir/report.json``; a missing or broken file is a one-line ``UsageError``."""
+    path = out_dir / REPORT_NAME if out_dir.is_dir() else out_dir
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no report here (run `pinglass generate` first)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return Report.model_validate_json(text)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "document"
+        raise UsageError(f"{path}: not a pinglass report ({where}: {err['msg']})") from None
