@@ -1,0 +1,115 @@
+"""Live progress for a batch: overall bar with ETA, cost so far, and the images in flight."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.live import Live
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from pinglass.runner.events import (
+    CostUpdated,
+    Event,
+    JobFinished,
+    JobPolling,
+    JobRetrying,
+    JobStarted,
+    RunStopping,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["ProgressView"]
+
+_STATUS_STYLE = {"succeeded": "green", "reused": "cyan", "failed": "red", "not_run": "yellow"}
+
+
+class ProgressView:
+    """An :class:`~pinglass.runner.events.Observer` that draws the run with rich."""
+
+    def __init__(self, console: Console, *, total: int, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[cost]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.task = self.progress.add_task("images", total=total, cost="$0.0000")
+        self.active: dict[int, str] = {}
+        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
+
+    def __enter__(self) -> ProgressView:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.update(self._render())
+        self.live.__exit__(None, None, None)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, JobStarted):
+            self.active[event.index] = f"{event.provider}/{event.model} · sending"
+        elif isinstance(event, JobPolling):
+            self.active[event.index] = f"running remotely ({event.remote_id[:14]})"
+        elif isinstance(event, JobRetrying):
+            self.active[event.index] = (
+                f"retry {event.attempt} in {event.wait_s:.1f}s ({event.kind})"
+            )
+            if self.verbose:
+                self.console.print(
+                    f"  [yellow]retry[/] #{event.index:02d}: {escape(event.message)}"
+                )
+        elif isinstance(event, JobFinished):
+            self._finished(event)
+        elif isinstance(event, CostUpdated):
+            self.progress.update(self.task, cost=_money(event.spent, event.reserved))
+        elif isinstance(event, RunStopping):
+            self.console.print(
+                f"[yellow]stopping:[/] no new images; waiting for {event.in_flight} in flight "
+                "(Ctrl-C again to cancel them)"
+            )
+        self.live.update(self._render())
+
+    def _finished(self, event: JobFinished) -> None:
+        r = event.result
+        self.active.pop(r.index, None)
+        self.progress.advance(self.task)
+        style = _STATUS_STYLE.get(r.status, "white")
+        line = f"[{style}]{r.status:>9}[/] {r.index:02d} {escape(r.prompt_id)}"
+        if r.status == "succeeded":
+            line += f" [dim]{r.provider} ${r.cost_usd:.4f} {r.latency_s or 0:.1f}s[/]"
+        if r.error is not None:
+            line += f" [red]{escape(r.error.kind)}[/]: {escape(r.error.message)}"
+        if r.status != "reused" or self.verbose:
+            self.console.print(line)
+
+    def _render(self) -> Group:
+        table = Table.grid(padding=(0, 2))
+        for index in sorted(self.active)[:8]:
+            table.add_row(f"[dim]{index:02d}[/]", escape(self.active[index]))
+        return Group(self.progress, table)
+
+
+def _money(spent: Decimal, reserved: Decimal) -> str:
+    text = f"${spent:.4f}"
+    if reserved > 0:
+        text += f" (+${reserved:.4f} in flight)"
+    return text

@@ -1,0 +1,449 @@
+"""The main job as one library call: refs + preset + providers → plan → estimate → run → report.
+
+The CLI's ``generate`` command parses flags into a :class:`GenerateRequest`, calls
+:func:`prepare` (everything that costs nothing), shows the estimate, asks, and calls
+:func:`run`. ``report.json`` is rewritten atomically after every image, so a crash at any point
+leaves a valid report, and the journal lets a re-run into the same folder resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pinglass.catalog import Catalog, ModelEntry, load_catalog
+from pinglass.errors import BudgetRefused, NoUsableProvider, RefsError, UsageError
+from pinglass.money import ZERO, to_json, usd
+from pinglass.presets import Preset, load_preset
+from pinglass.providers import PROVIDERS
+from pinglass.providers.base import Reference
+from pinglass.report import models as rm
+from pinglass.report.write import REPORT_NAME, read_report, write_report
+from pinglass.runner.events import Event, JobFinished, NullObserver, Observer
+from pinglass.runner.plan import Estimate, Job, Plan
+from pinglass.runner.results import ImageResult, RunOutcome
+
+if TYPE_CHECKING:
+    from pinglass.refs import RefScore, RefsReport
+    from pinglass.secrets import ApiKey
+    from pinglass.settings import Settings
+
+__all__ = ["GenerateRequest", "Session", "check_budget", "prepare", "run"]
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateRequest:
+    """What the user asked for; mirrors ``pinglass generate``'s flags."""
+
+    refs_dir: Path
+    preset: str = "business"
+    providers: tuple[str, ...] = ()
+    """``name`` or ``name/model`` in fallback order; empty picks the first configured one."""
+    model: str | None = None
+    """Model of the first provider (short name or vendor id)."""
+    out: Path | None = None
+    concurrency: int | None = None
+    max_cost: Decimal | None = None
+    refs_top: int = 5
+    only: tuple[str, ...] = ()
+    seed: int | None = None
+    fresh: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_cost is not None and self.max_cost < 0:
+            raise UsageError("--max-cost must be 0 or more (USD)")
+        if self.concurrency is not None and not 1 <= self.concurrency <= 64:
+            raise UsageError("--concurrency must be between 1 and 64")
+        if not 1 <= self.refs_top <= 20:
+            raise UsageError("--refs-top must be between 1 and 20")
+
+
+@dataclass(slots=True)
+class Session:
+    """Everything decided before any money is spent."""
+
+    request: GenerateRequest
+    settings: Settings
+    preset: Preset
+    refs: RefsReport
+    chosen: list[RefScore]
+    plan: Plan
+    keys: dict[str, list[ApiKey]]
+    out_dir: Path
+    estimate: Estimate
+    previous: dict[int, ImageResult]
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    warnings: list[str] = field(default_factory=list)
+    prior_folder_cost: Decimal = ZERO
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when the run will spend money (anything above $0)."""
+        return self.estimate.total_usd > 0
+
+
+def prepare(
+    request: GenerateRequest,
+    settings: Settings,
+    *,
+    environ: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
+) -> Session:
+    """Score refs, load the preset, pick the provider chain and keys, plan and price the run.
+
+    Sends nothing. Raises ``UsageError``/``RefsError`` (exit 2) or ``NoUsableProvider`` (4).
+    """
+    from pinglass.refs import prepare as prepare_reference
+    from pinglass.refs import score_folder, select
+    from pinglass.runner import previous_results
+    from pinglass.settings import collect_keys, merged_environ
+
+    catalog = catalog or load_catalog(settings.prices)
+    preset = load_preset(request.preset)
+    keys = collect_keys(merged_environ() if environ is None else environ)
+    warnings: list[str] = []
+    chain = _resolve_chain(request, catalog, keys, warnings)
+    out_dir = _out_dir(request, preset)
+
+    refs = score_folder(request.refs_dir, workers=min(4, os.cpu_count() or 2))
+    chosen = select(refs, k=request.refs_top)
+    if not chosen:
+        reasons = sorted({r.rejected_reason or "low score" for r in refs.references})
+        raise RefsError(
+            f"no usable reference photo ({', '.join(reasons)}); "
+            "run `pinglass refs` to see why each was rejected",
+            file=request.refs_dir,
+        )
+    if len(chosen) < 3:
+        warnings.append(
+            f"only {len(chosen)} usable reference photo(s): add sharp, well-lit, front-facing "
+            "selfies for better likeness"
+        )
+    if all(e.references == "none" for e in chain):
+        warnings.append(
+            f"{chain[0].key} cannot take a reference photo: the portraits will not look like "
+            "the person"
+        )
+    references = tuple(prepare_reference(request.refs_dir, r) for r in chosen)
+    jobs = _jobs(preset, request, references)
+    plan = Plan(
+        jobs=tuple(jobs),
+        chain=tuple(chain),
+        max_cost=request.max_cost,
+        concurrency=request.concurrency,
+    )
+    if request.fresh:
+        _set_aside_previous_run(out_dir)
+    previous = previous_results(out_dir, plan) if out_dir.is_dir() else {}
+    session = Session(
+        request=request,
+        settings=settings,
+        preset=preset,
+        refs=refs,
+        chosen=chosen,
+        plan=plan,
+        keys=keys,
+        out_dir=out_dir,
+        estimate=plan.estimate(skip=list(previous)),
+        previous=previous,
+        warnings=warnings,
+        prior_folder_cost=_prior_folder_cost(out_dir),
+    )
+    return session
+
+
+def _resolve_chain(
+    request: GenerateRequest,
+    catalog: Catalog,
+    keys: Mapping[str, Sequence[ApiKey]],
+    warnings: list[str],
+) -> list[ModelEntry]:
+    """The fallback chain of models, dropping providers that have no key (with a warning)."""
+    wanted = list(request.providers)
+    if not wanted:
+        wanted = [_default_provider(catalog, keys)]
+    chain: list[ModelEntry] = []
+    for i, item in enumerate(wanted):
+        name, _, model = item.strip().partition("/")
+        if name not in PROVIDERS:
+            raise UsageError(f"unknown provider {name!r}; choose one of: {', '.join(PROVIDERS)}")
+        chosen_model = model or (request.model if i == 0 else None)
+        chain.append(catalog.get(name, chosen_model or None))
+    usable = [e for e in chain if not PROVIDERS[e.provider].key_env_vars or keys.get(e.provider)]
+    for e in chain:
+        if e not in usable:
+            warnings.append(f"skipping {e.provider}: no key ({_key_hint(e.provider)})")
+    if not usable:
+        missing = chain[0].provider
+        raise NoUsableProvider(
+            f"no key for {missing}: set {_key_hint(missing)} in the environment or .env "
+            "(or try `--provider mock` for a free offline run)"
+        )
+    return usable
+
+
+def _default_provider(catalog: Catalog, keys: Mapping[str, Sequence[ApiKey]]) -> str:
+    """The first configured provider, preferring ones whose default model keeps identity."""
+    configured = [p for p in catalog.providers() if p != "mock" and keys.get(p)]
+    if not configured:
+        raise NoUsableProvider(
+            "no provider key is configured: set one (e.g. REPLICATE_API_TOKEN or FAL_KEY; "
+            "see `pinglass providers`) or use `--provider mock` for a free offline run"
+        )
+    for p in configured:
+        if catalog.get(p).identity:
+            return p
+    return configured[0]
+
+
+def _key_hint(provider: str) -> str:
+    names = PROVIDERS[provider].key_env_vars
+    first = names[0] if names else ""
+    alts = " or ".join(names)
+    return f"{alts} (or {first}_1..N)" if names else "no key needed"
+
+
+def _jobs(preset: Preset, request: GenerateRequest, references: tuple[Reference, ...]) -> list[Job]:
+    prompts = preset.resolve(request.seed)
+    if request.only:
+        ids = {p.id for p in prompts}
+        unknown = [i for i in request.only if i not in ids]
+        if unknown:
+            raise UsageError(
+                f"--only: unknown prompt id {unknown[0]!r} in preset {preset.name}; "
+                "see `pinglass presets show " + preset.name + "`"
+            )
+        prompts = [p for p in prompts if p.id in set(request.only)]
+    return [
+        Job(
+            index=p.index,
+            prompt_id=p.id,
+            prompt=p.text,
+            negative_prompt=p.negative_prompt,
+            width=p.width,
+            height=p.height,
+            seed=p.seed,
+            guidance=p.guidance,
+            steps=p.steps,
+            identity_weight=p.identity_weight,
+            references=references,
+        )
+        for p in prompts
+    ]
+
+
+def _out_dir(request: GenerateRequest, preset: Preset) -> Path:
+    out = request.out
+    if out is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - local time in a name
+        out = Path("pinglass-out") / f"{preset.name}-{stamp}"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".pinglass-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write there ({exc.strerror})") from None
+    return out
+
+
+def _set_aside_previous_run(out_dir: Path) -> None:
+    """``--fresh``: keep an earlier run's paid files, but out of the way (renamed)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005
+    for name in ("journal.jsonl", "images", REPORT_NAME):
+        path = out_dir / name
+        if path.exists():
+            path.rename(out_dir / f"{path.stem}.before-{stamp}{path.suffix}")
+
+
+def _prior_folder_cost(out_dir: Path) -> Decimal:
+    if not (out_dir / REPORT_NAME).is_file():
+        return ZERO
+    try:
+        return usd(read_report(out_dir).totals.folder_cost_usd)
+    except UsageError:
+        return ZERO
+
+
+def check_budget(session: Session) -> None:
+    """Refuse (exit 3, ``report.json`` status ``refused``) when the estimate exceeds the cap."""
+    cap = session.request.max_cost
+    est = session.estimate
+    if cap is not None and est.total_usd > cap:
+        write_report(build_report(session, {}, status="refused"), session.out_dir)
+        raise BudgetRefused(
+            f"estimated ${est.total_usd} for {est.images} images on {est.entry.key} exceeds "
+            f"--max-cost ${usd(cap)}; raise --max-cost or use --only/--model to spend less",
+            estimated_usd=est.total_usd,
+            max_cost_usd=cap,
+        )
+
+
+def run(
+    session: Session,
+    *,
+    observer: Observer | None = None,
+    on_interrupt: Callable[[int], None] | None = None,
+) -> tuple[rm.Report, RunOutcome]:
+    """Run the batch, rewriting ``report.json`` after every image; return the final report.
+
+    The first Ctrl-C stops new submissions and waits for what is in flight; the second cancels
+    in-flight jobs (the runner cancels remote jobs where the provider can). ``on_interrupt``
+    is told which press it was (1 or 2).
+    """
+    return asyncio.run(_run(session, observer or NullObserver(), on_interrupt))
+
+
+async def _run(
+    session: Session, observer: Observer, on_interrupt: Callable[[int], None] | None
+) -> tuple[rm.Report, RunOutcome]:
+    from pinglass.runner import run_batch
+
+    results: dict[int, ImageResult] = dict(session.previous)
+    write_report(build_report(session, results, status="running"), session.out_dir)
+
+    def observe(event: Event) -> None:
+        if isinstance(event, JobFinished):
+            results[event.result.index] = event.result
+            write_report(build_report(session, results, status="running"), session.out_dir)
+        observer(event)
+
+    stop = asyncio.Event()
+    task = asyncio.current_task()
+    presses = 0
+
+    def on_sigint() -> None:
+        nonlocal presses
+        presses += 1
+        if on_interrupt is not None:
+            on_interrupt(presses)
+        if presses == 1:
+            stop.set()
+        elif task is not None:
+            task.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, on_sigint)
+    started = loop.time()
+    try:
+        outcome = await run_batch(
+            session.plan,
+            keys=session.keys,
+            settings=session.settings,
+            out_dir=session.out_dir,
+            observer=observe,
+            stop=stop,
+        )
+    except asyncio.CancelledError:
+        outcome = RunOutcome(results=list(results.values()), interrupted=True)
+        outcome.wall_s = loop.time() - started
+        report = build_report(session, results, status="aborted", outcome=outcome)
+        _write_outputs(report, session.out_dir)
+        return report, outcome
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+    for r in outcome.results:
+        results[r.index] = r
+    status = _final_status(outcome, session)
+    report = build_report(session, results, status=status, outcome=outcome)
+    _write_outputs(report, session.out_dir)
+    return report, outcome
+
+
+def _write_outputs(report: rm.Report, out_dir: Path) -> None:
+    """The final report.json, then the contact sheet drawn from it."""
+    from pinglass.report.contact_sheet import build_contact_sheet
+
+    write_report(report, out_dir)
+    build_contact_sheet(report, out_dir)
+
+
+def _final_status(outcome: RunOutcome, session: Session) -> str:
+    if outcome.interrupted:
+        return "aborted"
+    done = outcome.count("succeeded") + outcome.count("reused")
+    return "completed" if done == len(session.plan.jobs) else "partial"
+
+
+def build_report(
+    session: Session,
+    results: Mapping[int, ImageResult],
+    *,
+    status: str,
+    outcome: RunOutcome | None = None,
+) -> rm.Report:
+    """The ``report.json`` for ``session`` with the results known so far."""
+    used = {r.file for r in session.chosen}
+    references = [
+        rm.ReferenceEntry(**r.model_dump(), used=r.file in used) for r in session.refs.references
+    ]
+    images: list[rm.ImageEntry] = []
+    for job in session.plan.jobs:
+        res = results.get(job.index) or ImageResult(
+            index=job.index, prompt_id=job.prompt_id, prompt=job.prompt, status="not_run"
+        )
+        images.append(_image_entry(res))
+    cost = sum((r.cost_usd for r in results.values() if r.status == "succeeded"), ZERO)
+    totals = rm.Totals(
+        succeeded=sum(1 for i in images if i.status == "succeeded"),
+        reused=sum(1 for i in images if i.status == "reused"),
+        failed=sum(1 for i in images if i.status == "failed"),
+        not_run=sum(1 for i in images if i.status == "not_run"),
+        cost_usd=to_json(cost) or 0.0,
+        folder_cost_usd=to_json(session.prior_folder_cost + cost) or 0.0,
+        retries=outcome.retries if outcome else 0,
+        wall_s=round(outcome.wall_s, 3) if outcome else 0.0,
+    )
+    return rm.Report(
+        run_id=session.run_id,
+        started_at=session.started_at,
+        finished_at=None if status == "running" else datetime.now(UTC),
+        status=status,  # type: ignore[arg-type]
+        preset=rm.PresetInfo(
+            name=session.preset.name, path=str(session.preset.path), sha256=session.preset.sha256
+        ),
+        provider_chain=[e.key for e in session.plan.chain],
+        references=references,
+        budget=rm.Budget(
+            max_cost_usd=to_json(session.request.max_cost),
+            estimated_cost_usd=to_json(session.estimate.total_usd) or 0.0,
+            worst_case_usd=to_json(session.estimate.worst_case_usd),
+        ),
+        images=images,
+        totals=totals,
+        identity={"available": False, "reason": "identity checks are not wired in yet"},
+    )
+
+
+def _image_entry(r: ImageResult) -> rm.ImageEntry:
+    return rm.ImageEntry(
+        index=r.index,
+        prompt_id=r.prompt_id,
+        prompt=r.prompt,
+        status=r.status,
+        file=r.file,
+        provider=r.provider,
+        model=r.model,
+        key=r.key,
+        reference=r.reference,
+        references=list(r.references),
+        seed=r.seed,
+        attempts=r.attempts,
+        latency_s=None if r.latency_s is None else round(r.latency_s, 3),
+        cost_usd=to_json(r.cost_usd) or 0.0,
+        cost_source=r.cost_source,
+        estimated_cost_usd=to_json(r.estimated_cost_usd),
+        remote_id=r.remote_id,
+        error=rm.ImageErrorEntry(kind=r.error.kind, message=r.error.message) if r.error else None,
+    )
