@@ -57,14 +57,13 @@ def report(
         scored.sort(key=lambda pair: pair[1].score)
         if scored:
             table = Table("#", "prompt", "likeness", "distance", "file", title="weakest likeness")
-            for i in scored[:weakest]:
-                assert i.likeness is not None  # noqa: S101 - filtered above
+            for entry, like in scored[:weakest]:
                 table.add_row(
-                    f"{i.index:02d}",
-                    escape(i.prompt_id),
-                    f"{i.likeness.score:.2f}",
-                    f"{i.likeness.distance:.3f}",
-                    escape(i.file or ""),
+                    f"{entry.index:02d}",
+                    escape(entry.prompt_id),
+                    f"{like.score:.2f}",
+                    f"{like.distance:.3f}",
+                    escape(entry.file or ""),
                 )
             console.print(table)
         elif doc.identity.get("available") is False:
