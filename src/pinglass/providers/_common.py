@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pinglass.errors import ContentRejected, ProviderError, QuotaError
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pinglass.catalog import ModelEntry
     from pinglass.secrets import ApiKey
 
-__all__ = ["bearer", "body_text", "catalog_entry", "rebrand", "refine_by_text"]
+__all__ = ["bearer", "body_text", "catalog_entry", "form_fields", "rebrand", "refine_by_text"]
 
 _BODY_LIMIT = 4000
 
@@ -28,6 +28,18 @@ _BODY_LIMIT = 4000
 def bearer(key: ApiKey, scheme: str = "Bearer") -> dict[str, str]:
     """``{"Authorization": "<scheme> <key>"}``; the one raw read of the key per request."""
     return {"Authorization": f"{scheme} {key.header_value()}"}
+
+
+def form_fields(fields: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Multipart text parts ``(name, (None, value))``; booleans as ``true``/``false``.
+
+    Sending them through ``files=`` forces ``multipart/form-data`` even without a file part.
+    """
+
+    def text(value: Any) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return [(name, (None, text(value))) for name, value in fields.items()]
 
 
 def body_text(response: httpx.Response) -> str:
