@@ -36,6 +36,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
@@ -49,9 +50,23 @@ TIGHT = (140, 22, 310, 232)
 WIDER = (85, 0, 375, 380)
 THREE_QUARTER = (60, 0, 400, 453)
 NO_FACE = (340, 0, 512, 290)
+FACE_CENTRE = (225.0, 113.0)
 
 Array = np.ndarray
 Build = Callable[[Image.Image, np.random.Generator], tuple[Image.Image, int]]
+
+
+def _pose(src: Image.Image, tilt: float, squash: float) -> Image.Image:
+    """Tilt the head by ``tilt`` degrees and squash horizontally, both about the face centre."""
+    if tilt == 0.0 and squash == 1.0:
+        return src
+    matrix = cv2.getRotationMatrix2D(FACE_CENTRE, tilt, 1.0)
+    matrix[0, :] *= squash
+    matrix[0, 2] += FACE_CENTRE[0] * (1.0 - squash)
+    arr = cv2.warpAffine(
+        np.asarray(src), matrix, src.size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
+    )
+    return Image.fromarray(arr)
 
 
 def _resize(img: Image.Image, box: tuple[int, int, int, int], width: int) -> Image.Image:
@@ -166,20 +181,23 @@ def two_people(src: Image.Image, rng: np.random.Generator) -> tuple[Image.Image,
     return _grain(canvas, rng), 1
 
 
-SAMPLES: dict[str, Build] = {
-    "IMG_0412.jpg": clean_head_shoulders,
-    "IMG_0415.jpg": clean_tight,
-    "IMG_0419.jpg": clean_medium,
-    "IMG_0423.jpg": clean_mirrored,
-    "IMG_0427.jpg": clean_soft,
-    "IMG_0431.jpg": blurred,
-    "IMG_0436.jpg": too_dark,
-    "IMG_0438.jpg": side_lit,
-    "IMG_0441.jpg": tiny_face,
-    "IMG_0444.jpg": near_duplicate,
-    "IMG_0447.jpg": no_face,
-    "IMG_0450.jpg": three_quarter,
-    "IMG_0453.jpg": two_people,
+# name -> (head tilt in degrees, horizontal squash, builder). Tilt and squash stand in for the
+# pose changes between real shots, so each photo's face differs (perceptual hash) from the others;
+# only the near-duplicate shares IMG_0412's pose on purpose.
+SAMPLES: dict[str, tuple[float, float, Build]] = {
+    "IMG_0412.jpg": (0.0, 1.0, clean_head_shoulders),
+    "IMG_0415.jpg": (7.0, 1.0, clean_tight),
+    "IMG_0419.jpg": (-9.0, 1.0, clean_medium),
+    "IMG_0423.jpg": (2.0, 1.0, clean_mirrored),
+    "IMG_0427.jpg": (-3.0, 0.85, clean_soft),
+    "IMG_0431.jpg": (10.0, 0.94, blurred),
+    "IMG_0436.jpg": (-8.0, 0.9, too_dark),
+    "IMG_0438.jpg": (3.0, 1.0, side_lit),
+    "IMG_0441.jpg": (0.0, 1.0, tiny_face),
+    "IMG_0444.jpg": (0.0, 1.0, near_duplicate),
+    "IMG_0447.jpg": (0.0, 1.0, no_face),
+    "IMG_0450.jpg": (-3.0, 1.08, three_quarter),
+    "IMG_0453.jpg": (5.0, 1.0, two_people),
 }
 
 # Pixels as stored for each EXIF orientation, so that a viewer applying the tag shows `img`.
@@ -216,9 +234,9 @@ def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else Path("sample_refs")
     out.mkdir(parents=True, exist_ok=True)
     src = Image.fromarray(data.astronaut()).convert("RGB")
-    for index, (name, build) in enumerate(SAMPLES.items()):
+    for index, (name, (tilt, squash, build)) in enumerate(SAMPLES.items()):
         rng = np.random.default_rng(SEED + index)
-        img, orientation = build(src, rng)
+        img, orientation = build(_pose(src, tilt, squash), rng)
         size = write_jpeg(img, orientation, out / name)
         print(f"{name}  {img.width}x{img.height}  orientation {orientation}  {size // 1024} KB")
     return 0
