@@ -23,7 +23,11 @@ _KNOWN: set[str] = set()
 
 # Credentials that look like keys even if we never loaded them (echoed Authorization headers).
 _PATTERNS = [
-    re.compile(r"(?i)\b(bearer|key|token|basic)\s+[A-Za-z0-9._~+/=:-]{8,}"),
+    # The credential must hold a digit or be long, so prose ("API key provided") is left alone.
+    re.compile(
+        r"(?i)\b(bearer|key|token|basic)\s+"
+        r"(?=[A-Za-z0-9._~+/=:-]*\d|[A-Za-z0-9._~+/=:-]{20})[A-Za-z0-9._~+/=:-]{8,}"
+    ),
     re.compile(r"\b(?:sk|pk|r8|hf|nvapi|fw|SG|AIza)[-_][A-Za-z0-9._-]{8,}"),
     re.compile(r"\bAIza[A-Za-z0-9_-]{20,}"),
     re.compile(r"(?i)([?&](?:key|api_key|token)=)[^&\s\"']+"),
