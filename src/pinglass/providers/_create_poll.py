@@ -15,6 +15,7 @@ describes its wire format with these hooks (names are stable):
 - ``failure(body, remote_id) -> ProviderError``: the error for a failed or canceled job
   (default: ``ContentRejected`` when the error text names a safety filter, else
   ``InvalidRequest``; ``Transient`` for canceled).
+- ``probe_request(url, key)``: helper for ``probe``: a free GET, failures reported as ``KeyStatus``.
 - ``auth_headers(key)``, ``refine(response, error)``, ``quota_signals``, ``safety_signals``: as in
   :mod:`pinglass.providers._openai_images`.
 
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, Transient
 from pinglass.providers import _common, _http
-from pinglass.providers.base import Finished, Pending, Provider
+from pinglass.providers.base import Finished, KeyStatus, Pending, Provider
 
 if TYPE_CHECKING:
     import httpx
@@ -117,6 +118,14 @@ class CreatePollProvider(Provider):
             **kwargs,
         )
         return _http.json_of(response, provider=self.name, model=model)
+
+    async def probe_request(self, url: str, key: ApiKey, **kwargs: Any) -> KeyStatus:
+        """GET a free endpoint with ``key``; a refusal or failure is reported, never raised."""
+        try:
+            await self.request_json("GET", url, key, **kwargs)
+        except ProviderError as exc:
+            return KeyStatus(ok=False, error=str(exc))
+        return KeyStatus(ok=True)
 
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
         """Send the create once; ``Pending`` to poll, or ``Finished`` if it is already done."""

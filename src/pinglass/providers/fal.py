@@ -1,0 +1,134 @@
+"""fal.ai queue: submit, poll status and fetch the result by request id (PROVIDERS.md §2).
+
+The remote id is ``{owner}/{app}/requests/{request_id}``: status and result URLs use only
+``owner/app`` (never a subpath), so ``poll`` can rebuild them after a resume. References travel
+as ``data:`` URIs in the model's ``*_url`` field; PhotoMaker gets a ``.zip`` of the references,
+built in memory. ``has_nsfw_concepts`` and a 403 "Exhausted balance" are mapped here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Any, ClassVar
+
+from pinglass.errors import ContentRejected, InvalidRequest
+from pinglass.providers import _common, _http
+from pinglass.providers._create_poll import CreateCall, CreatePollProvider, State
+from pinglass.providers.base import Finished, GenerationRequest, ImageData, KeyStatus
+from pinglass.secrets import ApiKey
+
+__all__ = ["Fal"]
+
+_STATES: dict[str, State] = {
+    "IN_QUEUE": "pending",
+    "IN_PROGRESS": "pending",
+    "COMPLETED": "succeeded",
+    "FAILED": "failed",
+    "CANCELED": "canceled",
+    "CANCELLED": "canceled",
+}
+_PLATFORM_URL = "https://api.fal.ai/v1"
+_TRIGGER = re.compile(r"\bimg\b")
+
+
+class Fal(CreatePollProvider):
+    """fal.ai queue API adapter."""
+
+    name: ClassVar[str] = "fal"
+    key_env_vars: ClassVar[tuple[str, ...]] = ("FAL_KEY",)
+    default_base_url: ClassVar[str] = "https://queue.fal.run"
+    can_cancel: ClassVar[bool] = True
+    quota_signals: ClassVar[tuple[str, ...]] = ("exhausted balance", "user is locked")
+    safety_signals: ClassVar[tuple[str, ...]] = ("content_policy_violation", "nsfw")
+
+    def auth_headers(self, key: ApiKey) -> dict[str, str]:
+        """``Authorization: Key <FAL_KEY>``."""
+        return _common.bearer(key, "Key")
+
+    def model_input(self, req: GenerationRequest) -> dict[str, Any]:
+        """The JSON input for ``req``; the reference goes to the catalog's reference field."""
+        entry = _common.catalog_entry(self.name, req.model)
+        field = entry.reference_field if entry else None
+        body: dict[str, Any] = {
+            "prompt": req.prompt,
+            "image_size": {"width": req.width, "height": req.height},
+            "enable_safety_checker": True,
+        }
+        if req.negative_prompt and req.model != "fal-ai/flux/dev":
+            body["negative_prompt"] = req.negative_prompt
+        optional = {
+            "seed": req.seed,
+            "guidance_scale": req.guidance,
+            "num_inference_steps": req.steps,
+            "id_weight": req.identity_weight if field == "reference_image_url" else None,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        if req.references and field == "image_archive_url":
+            body[field] = _http.data_uri(_zip_references(req), "application/zip")
+            if not _TRIGGER.search(req.prompt):  # PhotoMaker needs its trigger word (§2.9)
+                body["prompt"] = f"a photo of a person img, {req.prompt}"
+        elif req.references and field:
+            body[field] = req.references[0].data_uri()
+        return {**body, **req.params}
+
+    async def create_request(self, req: GenerationRequest, key: ApiKey) -> CreateCall:
+        """``POST {queue}/{model}`` with the input as the JSON body."""
+        return CreateCall(f"{self.base_url}/{req.model}", kwargs={"json": self.model_input(req)})
+
+    def remote_id_of(self, body: Any) -> str:
+        """``owner/app/requests/<request_id>`` from the submit response's ``status_url``."""
+        rid = body.get("request_id") if isinstance(body, dict) else None
+        status_url = str(body.get("status_url") or "")
+        if not isinstance(rid, str) or not status_url.startswith(self.base_url + "/"):
+            raise InvalidRequest("queue response has no usable request id", provider=self.name)
+        return status_url.removeprefix(self.base_url + "/").removesuffix("/status")
+
+    def status_url(self, remote_id: str) -> str:
+        """``GET {queue}/{owner}/{app}/requests/{id}/status``."""
+        return f"{self.base_url}/{remote_id}/status"
+
+    def parse_status(self, body: Any) -> State:
+        """IN_QUEUE/IN_PROGRESS → pending; COMPLETED with an ``error`` → failed."""
+        status = str(body.get("status") if isinstance(body, dict) else "")
+        if status == "COMPLETED" and body.get("error"):
+            return "failed"
+        return _STATES.get(status, "pending")
+
+    async def parse_output(self, body: Any, remote_id: str, key: ApiKey) -> Finished:
+        """GET the result; flagged images (``has_nsfw_concepts``) are a content rejection."""
+        result = await self.request_json("GET", f"{self.base_url}/{remote_id}", key)
+        flags = result.get("has_nsfw_concepts") or []
+        if any(flag is True for flag in flags):
+            raise ContentRejected("the safety checker flagged the image", provider=self.name)
+        images = tuple(
+            ImageData(url=i["url"], mime=i.get("content_type"))
+            for i in result.get("images") or []
+            if isinstance(i, dict) and isinstance(i.get("url"), str)
+        )
+        if not images:
+            raise InvalidRequest(f"request {remote_id} returned no image", provider=self.name)
+        seed = result.get("seed")
+        return Finished(images, remote_id, None, seed if isinstance(seed, int) else None)
+
+    async def cancel(self, remote_id: str, key: ApiKey) -> bool:
+        """``PUT …/cancel``; effective only before processing starts."""
+        await self.request_json("PUT", f"{self.base_url}/{remote_id}/cancel", key)
+        return True
+
+    async def probe(self, key: ApiKey) -> KeyStatus:
+        """The platform pricing endpoint (free; needs a valid key) for ``fal-ai/flux/dev``."""
+        url = str(self.options.get("platform_url", _PLATFORM_URL)).rstrip("/")
+        params = {"endpoint_id": "fal-ai/flux/dev"}
+        return await self.probe_request(f"{url}/models/pricing", key, params=params)
+
+
+def _zip_references(req: GenerationRequest) -> bytes:
+    """A ``.zip`` of the request's references (PhotoMaker's ``image_archive_url``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for i, ref in enumerate(req.references, 1):
+            ext = "png" if ref.mime == "image/png" else "jpg"
+            archive.writestr(f"ref-{i:02d}.{ext}", ref.data)
+    return buffer.getvalue()

@@ -1,0 +1,112 @@
+"""Stability AI v2beta: one synchronous multipart POST per image, raw bytes back (PROVIDERS.md §3).
+
+``stable-image-ultra`` and ``stable-image-core`` post to their own routes; ``sd3.5-*`` models post
+to ``/sd3`` with a ``model`` field. Ultra and SD3 take the reference as an image-to-image
+``image`` part with ``strength`` (no identity model). Multipart is forced even without a file
+(httpx sends ``data=`` alone urlencoded). ``finish-reason: CONTENT_FILTERED`` and a 403
+``content_moderation`` are content rejections.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pinglass.errors import ContentRejected, ProviderError
+from pinglass.providers import _common, _http
+from pinglass.providers._upload import image_from_response
+from pinglass.providers.base import Finished, GenerationRequest, KeyStatus, Pending, Provider
+from pinglass.secrets import ApiKey
+
+__all__ = ["Stability"]
+
+_RATIOS = ("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21")
+_ROUTES = {"stable-image-ultra": "ultra", "stable-image-core": "core"}
+_I2I = frozenset({"ultra", "sd3"})
+_DEFAULT_STRENGTH = 0.6
+
+
+class Stability(Provider):
+    """Stability AI REST v2beta adapter."""
+
+    name: ClassVar[str] = "stability"
+    key_env_vars: ClassVar[tuple[str, ...]] = ("STABILITY_API_KEY", "STABILITY_KEY")
+    default_base_url: ClassVar[str] = "https://api.stability.ai"
+
+    def refine(self, response: Any, error: ProviderError) -> ProviderError:
+        """403 ``content_moderation`` → ``ContentRejected``; credit words → ``QuotaError``."""
+        return _common.refine_by_text(
+            response,
+            error,
+            quota=("insufficient balance", "insufficient credits"),
+            safety=("content_moderation",),
+        )
+
+    def form(self, req: GenerationRequest) -> list[tuple[str, Any]]:
+        """The multipart parts for ``req`` (text fields as ``(None, value)`` parts)."""
+        route = _ROUTES.get(req.model, "sd3")
+        fields: dict[str, Any] = {"prompt": req.prompt, "output_format": "png"}
+        if route == "sd3":
+            fields["model"] = req.model
+        if req.negative_prompt:
+            fields["negative_prompt"] = req.negative_prompt
+        if req.seed is not None:
+            fields["seed"] = req.seed
+        params = dict(req.params)
+        strength = params.pop("strength", _DEFAULT_STRENGTH)
+        use_image = bool(req.references) and route in _I2I
+        if use_image:
+            fields["strength"] = strength
+            if route == "sd3":
+                fields["mode"] = "image-to-image"
+        else:
+            fields["aspect_ratio"] = _http.nearest_aspect_ratio(req.width, req.height, _RATIOS)
+        fields.update(params)
+        parts = _common.form_fields(fields)
+        if use_image:
+            ref = req.references[0]
+            parts.append(("image", (ref.name, ref.data, ref.mime)))
+        return parts
+
+    async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
+        """POST once; the body is the image. Raises ``ContentRejected`` on a filtered result."""
+        route = _ROUTES.get(req.model, "sd3")
+        response = await _http.send(
+            self.client,
+            "POST",
+            f"{self.base_url}/v2beta/stable-image/generate/{route}",
+            provider=self.name,
+            model=req.model,
+            refine=self.refine,
+            headers={**_common.bearer(key), "Accept": "image/*"},
+            files=self.form(req),
+        )
+        if response.headers.get("finish-reason", "").upper() == "CONTENT_FILTERED":
+            raise ContentRejected(
+                "the output was filtered (finish-reason CONTENT_FILTERED)",
+                provider=self.name,
+                model=req.model,
+                request_id=_http.request_id(response),
+            )
+        image = image_from_response(response, provider=self.name, model=req.model)
+        seed = response.headers.get("seed", "")
+        return Finished(
+            (image,), _http.request_id(response), None, int(seed) if seed.isdigit() else None
+        )
+
+    async def probe(self, key: ApiKey) -> KeyStatus:
+        """``GET /v1/user/balance`` (free): ``{"credits": n}``, 1 credit = $0.01."""
+        try:
+            response = await _http.send(
+                self.client,
+                "GET",
+                f"{self.base_url}/v1/user/balance",
+                provider=self.name,
+                headers=_common.bearer(key),
+            )
+            body = _http.json_of(response, provider=self.name)
+        except ProviderError as exc:
+            return KeyStatus(ok=False, error=str(exc))
+        credits = body.get("credits") if isinstance(body, dict) else None
+        if isinstance(credits, int | float):
+            return KeyStatus(ok=True, balance=f"{credits:g} credits (${credits / 100:.2f})")
+        return KeyStatus(ok=True)

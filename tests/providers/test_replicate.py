@@ -1,0 +1,229 @@
+"""Replicate adapter: version resolution, upload once, create/poll, failures, probe, re-attach."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from _helpers import BAD_KEY, KEY, adapter, make_ref
+
+from pinglass.errors import ContentRejected, InvalidRequest, Transient
+from pinglass.providers.base import Finished, GenerationRequest, Pending
+from pinglass.providers.replicate import Replicate
+
+BASE = "https://api.replicate.com/v1"
+VERSION = "8baa7ef2255075b46f4d91cd238c21d31181b3e6a864463f967960bb0112525b"
+PULID_INPUTS = [
+    "main_face_image",
+    "prompt",
+    "negative_prompt",
+    "width",
+    "height",
+    "num_steps",
+    "guidance_scale",
+    "id_weight",
+    "seed",
+    "output_format",
+]
+
+
+def model_body(inputs: list[str]) -> dict[str, Any]:
+    props = {name: {"type": "string"} for name in inputs}
+    schema = {"components": {"schemas": {"Input": {"properties": props}}}}
+    return {"latest_version": {"id": VERSION, "openapi_schema": schema}}
+
+
+def prediction(status: str, **extra: Any) -> dict[str, Any]:
+    return {"id": "p1", "model": "bytedance/flux-pulid", "status": status, **extra}
+
+
+def pulid_request(**kw: Any) -> GenerationRequest:
+    return GenerationRequest(
+        prompt="a business portrait",
+        model="bytedance/flux-pulid",
+        references=(make_ref(),),
+        width=896,
+        height=1152,
+        seed=7,
+        identity_weight=1.0,
+        params={"output_format": "png"},
+        **kw,
+    )
+
+
+@pytest.mark.anyio
+async def test_community_model_resolves_version_uploads_once_and_polls() -> None:
+    async with adapter(Replicate, BASE) as (provider, router):
+        model = router.get("/models/bytedance/flux-pulid").respond(
+            json=model_body(PULID_INPUTS)
+        )
+        upload = router.post("/files").respond(
+            201, json={"id": "f1", "urls": {"get": f"{BASE}/files/f1"}}
+        )
+        create = router.post("/predictions").respond(201, json=prediction("processing"))
+        status = router.get("/predictions/p1").mock(
+            side_effect=[
+                httpx.Response(200, json=prediction("processing")),
+                httpx.Response(
+                    200,
+                    json=prediction(
+                        "succeeded",
+                        output=["https://replicate.delivery/out.png"],
+                        metrics={"predict_time": 12.5},
+                        input={"seed": 7},
+                    ),
+                ),
+            ]
+        )
+        first = await provider.submit(pulid_request(), KEY)
+        second = await provider.submit(pulid_request(), KEY)
+        assert first == second == Pending("p1")
+        assert await provider.poll("p1", KEY) == Pending("p1")
+        done = await provider.poll("p1", KEY)
+
+    assert model.call_count == 1
+    assert upload.call_count == 1
+    assert b'name="content"; filename="ref-1.png"' in upload.calls[0].request.content
+    sent = create.calls[0].request
+    assert sent.headers["Authorization"] == f"Bearer {KEY.header_value()}"
+    assert sent.headers["Prefer"] == "wait"
+    body = json.loads(sent.content)
+    assert body["version"] == VERSION
+    assert body["input"] == {
+        "prompt": "a business portrait",
+        "width": 896,
+        "height": 1152,
+        "seed": 7,
+        "id_weight": 1.0,
+        "main_face_image": f"{BASE}/files/f1",
+        "output_format": "png",
+    }
+    assert json.loads(create.calls[1].request.content)["input"]["main_face_image"] == (
+        f"{BASE}/files/f1"
+    )
+    assert status.call_count == 2
+    assert isinstance(done, Finished)
+    assert done.images[0].url == "https://replicate.delivery/out.png"
+    assert done.billed_usd == Decimal("0.0014") * Decimal("12.5")
+    assert done.seed == 7
+
+
+@pytest.mark.anyio
+async def test_official_model_with_reference_finishes_within_prefer_wait() -> None:
+    req = GenerationRequest(
+        prompt="portrait",
+        model="black-forest-labs/flux-kontext-pro",
+        references=(make_ref(),),
+        width=896,
+        height=1152,
+        params={"output_format": "png"},
+    )
+    async with adapter(Replicate, BASE) as (provider, router):
+        router.post("/files").respond(201, json={"urls": {"get": f"{BASE}/files/f9"}})
+        create = router.post("/models/black-forest-labs/flux-kontext-pro/predictions").respond(
+            201, json=prediction("succeeded", output="https://replicate.delivery/one.png")
+        )
+        done = await provider.submit(req, KEY)
+    body = json.loads(create.calls[0].request.content)
+    assert "version" not in body
+    assert body["input"] == {
+        "prompt": "portrait",
+        "aspect_ratio": "4:5",
+        "input_image": f"{BASE}/files/f9",
+        "output_format": "png",
+    }
+    assert isinstance(done, Finished)
+    assert done.images[0].url == "https://replicate.delivery/one.png"
+    assert done.billed_usd is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        ("failed", "NSFW content detected. Try running it again.", ContentRejected),
+        ("failed", "CUDA out of memory", InvalidRequest),
+        ("canceled", None, Transient),
+        ("aborted", None, Transient),
+    ],
+)
+async def test_terminal_failures_map_to_error_kinds(
+    status: str, error: str | None, expected: type[Exception]
+) -> None:
+    async with adapter(Replicate, BASE) as (provider, router):
+        router.get("/predictions/p1").respond(json=prediction(status, error=error))
+        with pytest.raises(expected):
+            await provider.poll("p1", KEY)
+
+
+@pytest.mark.anyio
+async def test_schema_without_the_reference_field_is_refused_before_paying() -> None:
+    async with adapter(Replicate, BASE) as (provider, router):
+        router.get("/models/bytedance/flux-pulid").respond(json=model_body(["prompt", "image"]))
+        router.post("/files").respond(201, json={"urls": {"get": f"{BASE}/files/f1"}})
+        with pytest.raises(InvalidRequest, match="main_face_image"):
+            await provider.submit(pulid_request(), KEY)
+
+
+@pytest.mark.anyio
+async def test_probe_good_and_bad_keys() -> None:
+    async with adapter(Replicate, BASE) as (provider, router):
+        router.get("/account").mock(
+            side_effect=lambda request: httpx.Response(200, json={"username": "me"})
+            if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
+            else httpx.Response(401, json={"detail": "Invalid token."})
+        )
+        good = await provider.probe(KEY)
+        bad = await provider.probe(BAD_KEY)
+    assert good.ok and good.error is None
+    assert not bad.ok and bad.error is not None and "401" in bad.error
+
+
+@pytest.mark.anyio
+async def test_cancel_posts_to_the_prediction() -> None:
+    async with adapter(Replicate, BASE) as (provider, router):
+        route = router.post("/predictions/p1/cancel").respond(json=prediction("canceled"))
+        assert await provider.cancel("p1", KEY) is True
+    assert route.called
+
+
+@pytest.mark.anyio
+async def test_find_submitted_reattaches_to_the_matching_prediction() -> None:
+    req = GenerationRequest(prompt="p", model="black-forest-labs/flux-schnell", seed=3)
+    wanted = {"prompt": "p", "aspect_ratio": "1:1", "seed": 3}
+    async with adapter(Replicate, BASE) as (provider, router):
+        listing = router.get("/predictions").respond(
+            json={
+                "next": None,
+                "results": [
+                    {"id": "other", "status": "processing", "input": {"prompt": "x"}},
+                    {"id": "p7", "status": "processing", "input": wanted},
+                ],
+            }
+        )
+        found = await provider.find_submitted(req, KEY, since=1_700_000_000)
+    assert found == Pending("p7")
+    assert listing.calls[0].request.url.params["created_after"].startswith("2023-11-14T22:13")
+
+
+@pytest.mark.anyio
+async def test_find_submitted_reads_details_when_the_list_omits_inputs() -> None:
+    req = GenerationRequest(prompt="p", model="black-forest-labs/flux-schnell")
+    async with adapter(Replicate, BASE) as (provider, router):
+        router.get("/predictions").respond(json={"results": [{"id": "p2"}]})
+        router.get("/predictions/p2").respond(
+            json={"id": "p2", "status": "starting", "input": {"prompt": "q"}}
+        )
+        assert await provider.find_submitted(req, KEY, since=0) is None
+
+
+@pytest.mark.anyio
+async def test_download_sends_the_token_only_to_replicate_hosts() -> None:
+    async with adapter(Replicate, BASE) as (provider, _router):
+        assert provider.download_headers("https://replicate.delivery/x.png", KEY) == {
+            "Authorization": f"Bearer {KEY.header_value()}"
+        }
+        assert provider.download_headers("https://example.com/x.png", KEY) == {}
