@@ -123,7 +123,10 @@ class Catalog:
             for e in entries:
                 if e.default and not e.retired:
                     return e
-            return next(e for e in entries if not e.retired)
+            current = [e for e in entries if not e.retired]
+            if not current:
+                raise UsageError(f"{provider} has only retired models; name one with --model")
+            return current[0]
         for e in entries:
             if model in (e.model, e.vendor_id):
                 return e
