@@ -57,9 +57,7 @@ def pulid_request(**kw: Any) -> GenerationRequest:
 @pytest.mark.anyio
 async def test_community_model_resolves_version_uploads_once_and_polls() -> None:
     async with adapter(Replicate, BASE) as (provider, router):
-        model = router.get("/models/bytedance/flux-pulid").respond(
-            json=model_body(PULID_INPUTS)
-        )
+        model = router.get("/models/bytedance/flux-pulid").respond(json=model_body(PULID_INPUTS))
         upload = router.post("/files").respond(
             201, json={"id": "f1", "urls": {"get": f"{BASE}/files/f1"}}
         )
@@ -172,9 +170,11 @@ async def test_schema_without_the_reference_field_is_refused_before_paying() -> 
 async def test_probe_good_and_bad_keys() -> None:
     async with adapter(Replicate, BASE) as (provider, router):
         router.get("/account").mock(
-            side_effect=lambda request: httpx.Response(200, json={"username": "me"})
-            if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
-            else httpx.Response(401, json={"detail": "Invalid token."})
+            side_effect=lambda request: (
+                httpx.Response(200, json={"username": "me"})
+                if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
+                else httpx.Response(401, json={"detail": "Invalid token."})
+            )
         )
         good = await provider.probe(KEY)
         bad = await provider.probe(BAD_KEY)

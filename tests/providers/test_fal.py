@@ -1,0 +1,156 @@
+"""fal adapter: queue submit/status/result, data-URI and zip references, safety, quota, probe."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from typing import Any
+
+import httpx
+import pytest
+from _helpers import BAD_KEY, KEY, adapter, make_ref
+
+from pinglass.errors import ContentRejected, InvalidRequest, QuotaError
+from pinglass.providers.base import Finished, GenerationRequest, Pending
+from pinglass.providers.fal import Fal
+
+BASE = "https://queue.fal.run"
+RID = "fal-ai/flux-pulid/requests/r1"
+
+
+def queued(app: str = "fal-ai/flux-pulid") -> dict[str, Any]:
+    return {
+        "request_id": "r1",
+        "status": "IN_QUEUE",
+        "status_url": f"{BASE}/{app}/requests/r1/status",
+        "response_url": f"{BASE}/{app}/requests/r1",
+        "cancel_url": f"{BASE}/{app}/requests/r1/cancel",
+    }
+
+
+def result(nsfw: bool = False) -> dict[str, Any]:
+    return {
+        "images": [{"url": "https://v3.fal.media/files/a.png", "content_type": "image/png"}],
+        "seed": 42,
+        "has_nsfw_concepts": [nsfw],
+    }
+
+
+@pytest.mark.anyio
+async def test_pulid_submit_then_poll_to_completion() -> None:
+    req = GenerationRequest(
+        prompt="business portrait",
+        model="fal-ai/flux-pulid",
+        references=(make_ref(),),
+        width=896,
+        height=1152,
+        seed=5,
+        identity_weight=0.9,
+    )
+    async with adapter(Fal, BASE) as (provider, router):
+        create = router.post("/fal-ai/flux-pulid").respond(json=queued())
+        router.get(f"/{RID}/status").mock(
+            side_effect=[
+                httpx.Response(202, json={"status": "IN_PROGRESS"}),
+                httpx.Response(200, json={"status": "COMPLETED"}),
+            ]
+        )
+        router.get(f"/{RID}").respond(json=result())
+        pending = await provider.submit(req, KEY)
+        assert pending == Pending(RID)
+        assert await provider.poll(RID, KEY) == Pending(RID)
+        done = await provider.poll(RID, KEY)
+
+    sent = create.calls[0].request
+    assert sent.headers["Authorization"] == f"Key {KEY.header_value()}"
+    body = json.loads(sent.content)
+    assert body["prompt"] == "business portrait"
+    assert body["image_size"] == {"width": 896, "height": 1152}
+    assert body["seed"] == 5
+    assert body["id_weight"] == 0.9
+    assert body["reference_image_url"] == req.references[0].data_uri()
+    assert isinstance(done, Finished)
+    assert done.images[0].url == "https://v3.fal.media/files/a.png"
+    assert done.seed == 42
+    assert done.remote_id == RID
+
+
+@pytest.mark.anyio
+async def test_photomaker_sends_a_zip_of_the_references_and_the_trigger_word() -> None:
+    refs = (make_ref("a.png", (10, 20, 30)), make_ref("b.png", (40, 50, 60)))
+    req = GenerationRequest(prompt="studio headshot", model="fal-ai/photomaker", references=refs)
+    async with adapter(Fal, BASE) as (provider, router):
+        create = router.post("/fal-ai/photomaker").respond(json=queued("fal-ai/photomaker"))
+        await provider.submit(req, KEY)
+    body = json.loads(create.calls[0].request.content)
+    assert "img" in body["prompt"].split(", ")[0].split()
+    head, _, payload = body["image_archive_url"].partition(",")
+    assert head == "data:application/zip;base64"
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(payload))) as archive:
+        assert [archive.read(n) for n in archive.namelist()] == [r.data for r in refs]
+
+
+@pytest.mark.anyio
+async def test_flagged_image_is_content_rejected() -> None:
+    async with adapter(Fal, BASE) as (provider, router):
+        router.get(f"/{RID}/status").respond(json={"status": "COMPLETED"})
+        router.get(f"/{RID}").respond(json=result(nsfw=True))
+        with pytest.raises(ContentRejected):
+            await provider.poll(RID, KEY)
+
+
+@pytest.mark.anyio
+async def test_completed_with_error_fails() -> None:
+    async with adapter(Fal, BASE) as (provider, router):
+        router.get(f"/{RID}/status").respond(
+            json={"status": "COMPLETED", "error": "runner crashed", "error_type": "internal"}
+        )
+        with pytest.raises(InvalidRequest, match="runner crashed"):
+            await provider.poll(RID, KEY)
+
+
+@pytest.mark.anyio
+async def test_result_422_content_policy_is_content_rejected() -> None:
+    detail = {"detail": [{"msg": "flagged", "type": "content_policy_violation"}]}
+    async with adapter(Fal, BASE) as (provider, router):
+        router.get(f"/{RID}/status").respond(json={"status": "COMPLETED"})
+        router.get(f"/{RID}").respond(422, json=detail)
+        with pytest.raises(ContentRejected):
+            await provider.poll(RID, KEY)
+
+
+@pytest.mark.anyio
+async def test_locked_account_is_a_quota_error() -> None:
+    detail = "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard."
+    req = GenerationRequest(prompt="p", model="fal-ai/flux/dev")
+    async with adapter(Fal, BASE) as (provider, router):
+        router.post("/fal-ai/flux/dev").respond(403, json={"detail": detail})
+        with pytest.raises(QuotaError):
+            await provider.submit(req, KEY)
+
+
+@pytest.mark.anyio
+async def test_cancel_puts_to_the_request() -> None:
+    async with adapter(Fal, BASE) as (provider, router):
+        route = router.put(f"/{RID}/cancel").respond(202, json={"status": "CANCELLATION_REQUESTED"})
+        assert await provider.cancel(RID, KEY) is True
+    assert route.called
+
+
+@pytest.mark.anyio
+async def test_probe_uses_the_free_pricing_endpoint() -> None:
+    async with adapter(Fal, BASE) as (provider, router):
+        route = router.get("https://api.fal.ai/v1/models/pricing").mock(
+            side_effect=lambda request: (
+                httpx.Response(200, json={"prices": []})
+                if request.headers["Authorization"] == f"Key {KEY.header_value()}"
+                else httpx.Response(401, json={"detail": "Invalid key"})
+            )
+        )
+        good = await provider.probe(KEY)
+        bad = await provider.probe(BAD_KEY)
+    assert route.calls[0].request.url.params["endpoint_id"] == "fal-ai/flux/dev"
+    assert good.ok
+    assert not bad.ok and bad.error is not None and "Invalid key" in bad.error

@@ -1,0 +1,110 @@
+"""Stability adapter: forced multipart, image-to-image, raw bytes, filters, balance probe."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from _helpers import BAD_KEY, KEY, adapter, make_ref, png_bytes
+
+from pinglass.errors import ContentRejected, InvalidRequest
+from pinglass.providers.base import Finished, GenerationRequest
+from pinglass.providers.stability import Stability
+
+BASE = "https://api.stability.ai"
+
+
+def image_response(**headers: str) -> httpx.Response:
+    return httpx.Response(
+        200,
+        content=png_bytes(),
+        headers={"content-type": "image/png", "seed": "123", "finish-reason": "SUCCESS", **headers},
+    )
+
+
+@pytest.mark.anyio
+async def test_core_text_only_is_multipart_and_returns_bytes() -> None:
+    req = GenerationRequest(
+        prompt="portrait", model="stable-image-core", width=896, height=1152, negative_prompt="blur"
+    )
+    async with adapter(Stability, BASE) as (provider, router):
+        route = router.post("/v2beta/stable-image/generate/core").mock(
+            return_value=image_response()
+        )
+        done = await provider.submit(req, KEY)
+    sent = route.calls[0].request
+    assert sent.headers["Authorization"] == f"Bearer {KEY.header_value()}"
+    assert sent.headers["Accept"] == "image/*"
+    assert sent.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    body = sent.content
+    assert b'name="prompt"\r\n\r\nportrait' in body
+    assert b'name="aspect_ratio"\r\n\r\n4:5' in body
+    assert b'name="negative_prompt"\r\n\r\nblur' in body
+    assert b'name="image"' not in body
+    assert isinstance(done, Finished)
+    assert done.images[0].data == png_bytes()
+    assert done.images[0].mime == "image/png"
+    assert done.seed == 123
+
+
+@pytest.mark.anyio
+async def test_sd3_with_reference_is_image_to_image() -> None:
+    ref = make_ref()
+    req = GenerationRequest(
+        prompt="portrait", model="sd3.5-large", references=(ref,), params={"strength": 0.55}
+    )
+    async with adapter(Stability, BASE) as (provider, router):
+        route = router.post("/v2beta/stable-image/generate/sd3").mock(return_value=image_response())
+        await provider.submit(req, KEY)
+    body = route.calls[0].request.content
+    assert b'name="model"\r\n\r\nsd3.5-large' in body
+    assert b'name="mode"\r\n\r\nimage-to-image' in body
+    assert b'name="strength"\r\n\r\n0.55' in body
+    assert b'name="image"; filename="ref-1.png"' in body
+    assert ref.data in body
+    assert b'name="aspect_ratio"' not in body
+
+
+@pytest.mark.anyio
+async def test_content_filtered_finish_reason_is_rejected() -> None:
+    req = GenerationRequest(prompt="p", model="stable-image-ultra")
+    async with adapter(Stability, BASE) as (provider, router):
+        router.post("/v2beta/stable-image/generate/ultra").mock(
+            return_value=image_response(**{"finish-reason": "CONTENT_FILTERED"})
+        )
+        with pytest.raises(ContentRejected, match="CONTENT_FILTERED"):
+            await provider.submit(req, KEY)
+
+
+@pytest.mark.anyio
+async def test_403_content_moderation_is_rejected() -> None:
+    req = GenerationRequest(prompt="p", model="stable-image-ultra")
+    body = {"id": "x", "name": "content_moderation", "errors": ["flagged"]}
+    async with adapter(Stability, BASE) as (provider, router):
+        router.post("/v2beta/stable-image/generate/ultra").respond(403, json=body)
+        with pytest.raises(ContentRejected):
+            await provider.submit(req, KEY)
+
+
+@pytest.mark.anyio
+async def test_a_json_body_where_bytes_were_asked_is_invalid() -> None:
+    req = GenerationRequest(prompt="p", model="stable-image-core")
+    async with adapter(Stability, BASE) as (provider, router):
+        router.post("/v2beta/stable-image/generate/core").respond(200, json={"image": "..."})
+        with pytest.raises(InvalidRequest, match="expected image bytes"):
+            await provider.submit(req, KEY)
+
+
+@pytest.mark.anyio
+async def test_probe_reports_the_credit_balance() -> None:
+    async with adapter(Stability, BASE) as (provider, router):
+        router.get("/v1/user/balance").mock(
+            side_effect=lambda request: (
+                httpx.Response(200, json={"credits": 24.5})
+                if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
+                else httpx.Response(401, json={"name": "unauthorized", "errors": ["bad key"]})
+            )
+        )
+        good = await provider.probe(KEY)
+        bad = await provider.probe(BAD_KEY)
+    assert good.ok and good.balance == "24.5 credits ($0.24)"
+    assert not bad.ok and bad.error is not None and "bad key" in bad.error
