@@ -1,0 +1,229 @@
+"""The batch engine: a sliding window of jobs over one shared ``httpx.AsyncClient``.
+
+::
+
+    run_batch(plan, keys=…, settings=…, out_dir=…)
+      previous_results()               images an earlier run into out_dir finished → "reused"
+      async with asyncio.TaskGroup():  one task per remaining job, Semaphore(concurrency)
+        JobRunner.run()                key rotation + provider fallback, budget reservation,
+                                       rate limit, retry policies, journal, poll, download
+      RunOutcome                       every job, sorted by index
+
+Ctrl-C: the caller sets ``stop`` on the first press (no new creates; in-flight jobs finish; the
+outcome says ``interrupted``) and cancels the task on the second (each job cancels its remote
+job where the provider can, releases its reservation, and ``CancelledError`` propagates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+
+import httpx
+
+from pinglass import __version__
+from pinglass.errors import NoUsableProvider
+from pinglass.money import Budget, usd
+from pinglass.providers import get_provider_class
+from pinglass.providers.base import Provider
+from pinglass.runner._context import EngineConfig, RunContext
+from pinglass.runner._job import JobRunner
+from pinglass.runner.events import JobFinished, NullObserver, Observer, RunStopping
+from pinglass.runner.files import is_image_file
+from pinglass.runner.journal import JOURNAL_NAME, JobState, Journal, job_states, read_journal
+from pinglass.runner.keys import NO_KEY, Breaker, KeyPool
+from pinglass.runner.limiter import RateLimiter
+from pinglass.runner.plan import Job, Plan
+from pinglass.runner.results import ImageResult, RunOutcome
+from pinglass.secrets import ApiKey
+from pinglass.settings import Settings
+
+__all__ = ["EngineConfig", "make_client", "previous_results", "run_batch"]
+
+
+def make_client(settings: Settings, *, concurrency: int = 8) -> httpx.AsyncClient:
+    """The run's one HTTP client: explicit timeouts, bounded pool, User-Agent, no redirects."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(connect=5.0, read=settings.request_timeout, write=60.0, pool=30.0),
+        limits=httpx.Limits(
+            max_connections=max(16, 2 * concurrency + 4),
+            max_keepalive_connections=max(8, concurrency),
+        ),
+        headers={"User-Agent": f"pinglass/{__version__}"},
+        follow_redirects=False,
+    )
+
+
+def previous_results(out_dir: Path, plan: Plan) -> dict[int, ImageResult]:
+    """Images an earlier run into ``out_dir`` finished: journaled, file present and decodable.
+
+    Keyed by job index, each with status ``reused`` and the cost it had when it was made. Reads
+    only; used for the estimate before a run and by :func:`run_batch` itself.
+    """
+    states = job_states(read_journal(out_dir / JOURNAL_NAME), plan.jobs)
+    return _reused(out_dir, plan, states)
+
+
+def _reused(out_dir: Path, plan: Plan, states: Mapping[int, JobState]) -> dict[int, ImageResult]:
+    found: dict[int, ImageResult] = {}
+    for job in plan.jobs:
+        state = states.get(job.index)
+        rec = state.done if state is not None else None
+        if rec is None or not isinstance(rec.get("file"), str):
+            continue
+        if not is_image_file(out_dir / rec["file"]):
+            continue
+        found[job.index] = ImageResult(
+            index=job.index,
+            prompt_id=job.prompt_id,
+            prompt=job.prompt,
+            status="reused",
+            file=rec["file"],
+            provider=rec.get("provider"),
+            model=rec.get("model"),
+            key=rec.get("key"),
+            reference=rec.get("reference"),
+            seed=rec.get("seed"),
+            attempts=0,
+            latency_s=None,
+            cost_usd=usd(rec.get("cost_usd") or "0"),
+            cost_source="provider" if rec.get("cost_source") == "provider" else "catalog",
+            remote_id=rec.get("remote_id"),
+        )
+    return found
+
+
+async def run_batch(
+    plan: Plan,
+    *,
+    keys: Mapping[str, Sequence[ApiKey]],
+    settings: Settings,
+    out_dir: Path,
+    observer: Observer | None = None,
+    client: httpx.AsyncClient | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    stop: asyncio.Event | None = None,
+    providers: Mapping[str, Provider] | None = None,
+    config: EngineConfig | None = None,
+    wall: Callable[[], float] = time.time,
+) -> RunOutcome:
+    """Run every job of ``plan`` into ``out_dir`` and return the outcome, sorted by index.
+
+    Writes ``images/NN-<prompt-id>.<ext>`` atomically and appends to ``journal.jsonl`` (fsync
+    per line; each create's remote id before its first poll). Jobs already done in ``out_dir``
+    come back ``reused`` and are never requested again; jobs an earlier run left running are
+    re-attached, not re-created. ``--max-cost`` (``plan.max_cost``) is never exceeded: every
+    create reserves its price first. Emits events to ``observer``; report.json is the caller's.
+
+    Raises :class:`NoUsableProvider` (before any request) when no provider of the chain has a
+    key. Image failures never raise; they are results. Cancellation propagates after each job
+    has released its reservation and cancelled its remote job where the provider can.
+    """
+    observer = observer or NullObserver()
+    started = clock()
+    stop = stop or asyncio.Event()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    states = job_states(read_journal(out_dir / JOURNAL_NAME), plan.jobs)
+    reused = _reused(out_dir, plan, states)
+    todo = [j for j in plan.jobs if j.index not in reused]
+    owns_client = client is None
+    concurrency = plan.concurrency or plan.chain[0].concurrency
+    http = client or make_client(settings, concurrency=concurrency)
+    try:
+        built = _build_providers(plan, keys, settings, http, providers, states)
+        if todo and not any(e.provider in built for e in plan.chain):
+            names = ", ".join(dict.fromkeys(e.provider for e in plan.chain))
+            raise NoUsableProvider(f"no key configured for any provider of the chain ({names})")
+        for result in sorted(reused.values(), key=lambda r: r.index):
+            observer(JobFinished(result))
+        journal = Journal(out_dir / JOURNAL_NAME)
+        try:
+            ctx = RunContext(
+                plan=plan,
+                settings=settings,
+                out_dir=out_dir,
+                providers={name: prov for name, (prov, _) in built.items()},
+                pools={name: KeyPool(k) for name, (_, k) in built.items()},
+                limiters=_limiters(plan, built, clock, sleep),
+                breakers={n: Breaker((config or EngineConfig()).breaker_threshold) for n in built},
+                budget=Budget(cap=plan.max_cost),
+                journal=journal,
+                observer=observer,
+                sleep=sleep,
+                clock=clock,
+                stop=stop,
+                semaphore=asyncio.Semaphore(max(1, concurrency)),
+                states=states,
+                config=config or EngineConfig(),
+                wall=wall,
+            )
+            results = await _run_jobs(ctx, todo)
+        finally:
+            journal.close()
+    finally:
+        if owns_client:
+            await http.aclose()
+    return RunOutcome(
+        results=sorted([*reused.values(), *results], key=lambda r: r.index),
+        retries=ctx.retries,
+        wall_s=round(clock() - started, 3),
+        interrupted=stop.is_set(),
+    )
+
+
+def _build_providers(
+    plan: Plan,
+    keys: Mapping[str, Sequence[ApiKey]],
+    settings: Settings,
+    client: httpx.AsyncClient,
+    injected: Mapping[str, Provider] | None,
+    states: Mapping[int, JobState],
+) -> dict[str, tuple[Provider, list[ApiKey]]]:
+    """One adapter per provider of the chain (and of pending remote jobs) that has keys."""
+    names = [e.provider for e in plan.chain]
+    names += [str(s.pending["provider"]) for s in states.values() if s.pending is not None]
+    built: dict[str, tuple[Provider, list[ApiKey]]] = {}
+    for name in dict.fromkeys(names):
+        if injected is not None and name in injected:
+            prov = injected[name]
+        else:
+            cls = get_provider_class(name)
+            prov = cls(
+                client, base_url=settings.base_url(name), options=settings.provider_options(name)
+            )
+        provider_keys = [NO_KEY] if not prov.key_env_vars else list(keys.get(name, ()))
+        if provider_keys:
+            built[name] = (prov, provider_keys)
+    return built
+
+
+def _limiters(
+    plan: Plan,
+    built: Mapping[str, object],
+    clock: Callable[[], float],
+    sleep: Callable[[float], Awaitable[None]],
+) -> dict[str, RateLimiter]:
+    """One limiter per provider at the strictest ``rpm`` of its chain entries (default 60)."""
+    rpm: dict[str, int] = {}
+    for entry in plan.chain:
+        rpm[entry.provider] = min(rpm.get(entry.provider, entry.rpm), entry.rpm)
+    return {name: RateLimiter(rpm.get(name, 60), clock=clock, sleep=sleep) for name in built}
+
+
+async def _run_jobs(ctx: RunContext, todo: Sequence[Job]) -> list[ImageResult]:
+    """The sliding window: every job is a task; the semaphore lets ``concurrency`` run."""
+    watcher = asyncio.create_task(_watch_stop(ctx))
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(JobRunner(ctx, job).run()) for job in todo]
+    finally:
+        watcher.cancel()
+    return [t.result() for t in tasks]
+
+
+async def _watch_stop(ctx: RunContext) -> None:
+    await ctx.stop.wait()
+    ctx.emit(RunStopping(in_flight=len(ctx.in_flight)))

@@ -1,0 +1,89 @@
+"""Atomic file writes and image verification for the runner.
+
+Every file the runner leaves in the output folder is written to a temporary file in the same
+directory, fsynced, then moved into place with :func:`os.replace`, so a crash (even SIGKILL)
+leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from pinglass.errors import InvalidRequest
+
+__all__ = ["InvalidResponse", "image_extension", "is_image_file", "write_atomic"]
+
+# Pillow format name -> file extension used in images/NN-<prompt-id>.<ext>.
+_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
+
+
+class InvalidResponse(InvalidRequest):
+    """The provider answered with something that is not a usable image. Not retried."""
+
+    kind = "invalid_response"
+
+
+def image_extension(data: bytes, *, provider: str = "") -> str:
+    """Return the file extension of ``data``'s real image format (``png``, ``jpg``, ``webp``).
+
+    Raises :class:`InvalidResponse` when the bytes do not decode as an image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            img.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise InvalidResponse(
+            f"the output is not a readable image ({len(data)} bytes)", provider=provider
+        ) from exc
+    return _EXTENSIONS.get(fmt, fmt.lower() or "img")
+
+
+def is_image_file(path: Path) -> bool:
+    """True when ``path`` exists and its bytes decode as an image."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    try:
+        image_extension(data)
+    except InvalidResponse:
+        return False
+    return True
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, replace.
+
+    The folder is fsynced too, so the rename survives a power cut. Idempotent for equal data.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(dir_fd)

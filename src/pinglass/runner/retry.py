@@ -1,0 +1,154 @@
+"""The two retry policies, built once from the error taxonomy (tenacity).
+
+========  =====================================================  ===============================
+policy    retries on                                             never retries
+========  =====================================================  ===============================
+A submit  ``RateLimited``; ``Transient(maybe_accepted=False)``   ``Transient(maybe_accepted=True)``
+          (connect failure, 5xx/429 answered)                    (ambiguous: reconciled instead)
+B poll,   ``RateLimited``; every ``Transient`` except a job the  ``AuthError``, ``QuotaError``,
+download  provider *answered* as failed (:func:`is_remote_failure`)  ``ContentRejected``,
+probe                                                             ``InvalidRequest``
+========  =====================================================  ===============================
+
+Waits are exponential with full jitter (``wait_random_exponential``), except that a
+``RateLimited`` carrying ``retry_after`` waits exactly that long (capped at 60 s, as
+replicate-python caps ``Retry-After``). Attempts are bounded, ``sleep`` is injected, and
+``reraise=True`` so callers see the taxonomy, never ``tenacity.RetryError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+from tenacity.wait import wait_base
+
+from pinglass.errors import RateLimited, Transient
+
+__all__ = [
+    "RETRY_AFTER_CAP",
+    "OnRetry",
+    "Sleep",
+    "WaitRetryAfterOr",
+    "is_remote_failure",
+    "poll_policy",
+    "retryable_poll",
+    "retryable_submit",
+    "submit_policy",
+]
+
+RETRY_AFTER_CAP = 60.0
+"""Longest wait, in seconds, a ``Retry-After`` header can impose."""
+
+Sleep = Callable[[float], Awaitable[None]]
+OnRetry = Callable[[BaseException, float, int], None]
+"""Called before each retry sleep with the error, the wait in seconds and the attempt number."""
+
+
+def is_remote_failure(exc: BaseException) -> bool:
+    """True when the provider *answered* (2xx) that the remote job itself failed.
+
+    Adapters report a failed prediction as ``Transient`` with the status code of the answer
+    (a 200 poll), which tells it apart from a poll that could not reach the provider
+    (no status) or a 5xx. Re-polling a failed job is pointless, so policy B does not.
+    """
+    return isinstance(exc, Transient) and exc.status_code is not None and exc.status_code < 400
+
+
+def retryable_submit(exc: BaseException) -> bool:
+    """Policy A: the billable create was certainly not accepted and may be sent again."""
+    if isinstance(exc, RateLimited):
+        return True
+    return isinstance(exc, Transient) and not exc.maybe_accepted and not is_remote_failure(exc)
+
+
+def retryable_poll(exc: BaseException) -> bool:
+    """Policy B: idempotent requests retry on every ``RateLimited`` and ``Transient``."""
+    if isinstance(exc, RateLimited):
+        return True
+    return isinstance(exc, Transient) and not is_remote_failure(exc)
+
+
+class WaitRetryAfterOr(wait_base):
+    """Wait ``retry_after`` for a ``RateLimited`` that carries one, else ``fallback``."""
+
+    def __init__(self, fallback: wait_base, *, cap: float = RETRY_AFTER_CAP) -> None:
+        self.fallback = fallback
+        self.cap = cap
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None and outcome.failed else None
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            return min(max(exc.retry_after, 0.0), self.cap)
+        return float(self.fallback(retry_state))
+
+
+def _policy(
+    retryable: Callable[[BaseException], bool],
+    *,
+    attempts: int,
+    sleep: Sleep,
+    on_retry: OnRetry | None,
+    initial: float,
+    max_wait: float,
+) -> AsyncRetrying:
+    def before_sleep(state: RetryCallState) -> None:
+        if on_retry is None or state.outcome is None or state.next_action is None:
+            return
+        exc = state.outcome.exception()
+        if exc is not None:
+            on_retry(exc, float(state.next_action.sleep), state.attempt_number)
+
+    return AsyncRetrying(
+        retry=retry_if_exception(retryable),
+        wait=WaitRetryAfterOr(wait_random_exponential(multiplier=initial, max=max_wait)),
+        stop=stop_after_attempt(attempts),
+        sleep=sleep,
+        reraise=True,
+        before_sleep=before_sleep,
+    )
+
+
+def submit_policy(
+    *,
+    attempts: int = 4,
+    sleep: Sleep,
+    on_retry: OnRetry | None = None,
+    initial: float = 1.0,
+    max_wait: float = 30.0,
+) -> AsyncRetrying:
+    """Policy A for a billable create: retried only when it was certainly not accepted."""
+    return _policy(
+        retryable_submit,
+        attempts=attempts,
+        sleep=sleep,
+        on_retry=on_retry,
+        initial=initial,
+        max_wait=max_wait,
+    )
+
+
+def poll_policy(
+    *,
+    attempts: int = 6,
+    sleep: Sleep,
+    on_retry: OnRetry | None = None,
+    initial: float = 1.0,
+    max_wait: float = 30.0,
+) -> AsyncRetrying:
+    """Policy B for polls, downloads, probes and re-attach look-ups (all idempotent)."""
+    return _policy(
+        retryable_poll,
+        attempts=attempts,
+        sleep=sleep,
+        on_retry=on_retry,
+        initial=initial,
+        max_wait=max_wait,
+    )
