@@ -1,0 +1,106 @@
+"""Pollinations adapter: keyed image GET with the prompt in the path (PROVIDERS.md §13)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from _helpers import (
+    CANARY,
+    ERROR_TABLE,
+    KEY,
+    adapter,
+    assert_error_matches,
+    png_bytes,
+    response_for,
+    submit_error,
+)
+
+from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, QuotaError
+from pinglass.providers import PROVIDERS
+from pinglass.providers.base import Finished, GenerationRequest
+from pinglass.providers.pollinations import Pollinations
+
+BASE = "https://gen.pollinations.ai"
+PROMPT = "portrait, 50/50 light & shade?"
+ENCODED = "/image/portrait%2C%2050%2F50%20light%20%26%20shade%3F"
+REQ = GenerationRequest(prompt=PROMPT, model="flux", width=768, height=1024, seed=3)
+
+
+def _mount(router: Any) -> Any:
+    return router.get(ENCODED)
+
+
+def test_class_attributes_match_the_registry() -> None:
+    assert Pollinations.key_env_vars == PROVIDERS["pollinations"].key_env_vars
+    assert Pollinations.default_base_url == BASE
+
+
+@pytest.mark.anyio
+async def test_submit_gets_the_encoded_prompt_with_bearer_and_query() -> None:
+    req = GenerationRequest(
+        prompt=PROMPT, model="flux", width=768, height=1024, seed=3, params={"enhance": False}
+    )
+    async with adapter(Pollinations, BASE) as (provider, router):
+        route = _mount(router).respond(
+            200, content=png_bytes(), headers={"content-type": "image/jpeg"}
+        )
+        result = await provider.submit(req, KEY)
+    sent = route.calls.last.request
+    assert sent.method == "GET"
+    assert sent.url.raw_path.decode().startswith(ENCODED + "?")
+    assert sent.headers["authorization"] == f"Bearer {CANARY}"
+    assert CANARY not in str(sent.url)  # the key never rides in the URL
+    query = dict(sent.url.params)
+    assert query == {
+        "model": "flux",
+        "width": "768",
+        "height": "1024",
+        "nologo": "true",
+        "private": "true",
+        "seed": "3",
+        "enhance": "false",
+    }
+    assert isinstance(result, Finished)
+    assert result.images[0].data == png_bytes() and result.images[0].mime == "image/jpeg"
+
+
+@pytest.mark.anyio
+async def test_html_200_is_not_an_image() -> None:
+    async with adapter(Pollinations, BASE) as (provider, router):
+        _mount(router).respond(200, text="<html>", headers={"content-type": "text/html"})
+        with pytest.raises(InvalidRequest):
+            await provider.submit(REQ, KEY)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        pytest.param(402, {"error": "Insufficient pollen balance"}, QuotaError, id="402"),
+        pytest.param(403, {"error": "Insufficient balance for model"}, QuotaError, id="403-bal"),
+        pytest.param(400, {"error": "NSFW content detected"}, ContentRejected, id="nsfw"),
+    ],
+)
+async def test_documented_errors(status: int, body: Any, expected: type[ProviderError]) -> None:
+    error = await submit_error(Pollinations, BASE, _mount, httpx.Response(status, json=body), REQ)
+    assert type(error) is expected
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
+async def test_error_table(
+    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
+) -> None:
+    error = await submit_error(Pollinations, BASE, _mount, response_for(status, body, headers), REQ)
+    assert_error_matches(error, status, headers, expected)
+
+
+@pytest.mark.anyio
+async def test_probe_says_no_free_probe_without_a_request() -> None:
+    async with adapter(Pollinations, BASE) as (provider, router):
+        status = await provider.probe(KEY)
+    assert not status.probed and not status.ok
+    assert status.error == "no free probe"
+    assert not router.calls
