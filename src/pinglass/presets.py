@@ -386,13 +386,16 @@ def _schema_error(exc: ValidationError, data: dict[str, Any], text: str, path: P
     elif err["type"] == "extra_forbidden":
         hint = get_close_matches(fields[-1], list(model.model_fields), n=1)
         what = f"unknown key {field!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    elif err["type"] == "string_pattern_mismatch":
+        what = f"{field}: must be kebab-case, like 'studio-grey' (got {err['input']!r})"
     else:
         got = repr(err["input"])
         got = got if len(got) <= 40 else got[:37] + "..."
         message = err["msg"].removeprefix("Value error, ")
         what = f"{field}: {message} (got {got})" if field else f"{message} (got {got})"
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    line = _locate(text, table, index, fields[0] if fields else None) if table or fields else None
+    known = table or (fields and err["type"] != "missing")
+    line = _locate(text, table, index, fields[0] if fields else None) if known else None
     return PresetError(f"{where}: {what}{more}", file=path, line=line)
 
 
@@ -407,7 +410,7 @@ def _place(
         pid = raw.get("id") if isinstance(raw, dict) else None
         where = f"prompt {index + 1}" + (f" (id {pid!r})" if isinstance(pid, str) else "")
         return "prompts", index, [str(part) for part in loc[2:]], where
-    if head in ("preset", "defaults"):
+    if head in ("preset", "defaults") and len(loc) > 1:
         return str(head), None, [str(part) for part in loc[1:]], f"[{head}]"
     return None, None, [str(part) for part in loc], "top level"
 
