@@ -1,5 +1,8 @@
 """dlib on real public-domain portraits: landmarks, same vs different person, likeness.
 
+Images: tests/data/identity/ (sources and licences in tests/identity/README.md). The fixtures
+live here, not in a conftest.py, because other test modules do ``from conftest import ...``.
+
 Measured distances (dlib 20.0.1, these crops) are in tests/identity/README.md; the bounds here
 leave wide margins: same-person copies measured 0.05-0.34, the cameraman 0.74-0.82.
 """
@@ -7,7 +10,9 @@ leave wide margins: same-person copies measured 0.05-0.34, the cameraman 0.74-0.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -18,10 +23,80 @@ from pinglass.identity import (
     Box,
     FaceAnalyzer,
     LikenessScorer,
+    available,
     consistency,
+    decode_rgb,
     distance,
     likeness,
+    unavailable_reason,
 )
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "identity"
+CAMERAMAN_BOX = (106, 90, 158, 142)
+"""The photographer's face in cameraman.jpg (dlib's HOG finds it only below its default
+threshold: the head is turned and half hidden by the camera), as reference scoring would pass it."""
+
+
+def _load(name: str) -> np.ndarray:
+    rgb = decode_rgb(DATA / name)
+    assert rgb is not None, name
+    return rgb
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> np.ndarray:
+    """Eileen Collins, 330x330 RGB; her eyes are about 43 px apart."""
+    return _load("astronaut.jpg")
+
+
+@pytest.fixture(scope="module")
+def cameraman() -> np.ndarray:
+    """A different person, 260x260 RGB (greyscale content)."""
+    return _load("cameraman.jpg")
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> FaceAnalyzer:
+    """One analyzer for the whole module: loading the models takes about half a second."""
+    pytest.importorskip("dlib")
+    if not available():
+        pytest.skip(unavailable_reason() or "identity extra missing")
+    return FaceAnalyzer()
+
+
+@pytest.fixture(scope="module")
+def cameraman_box() -> tuple[int, int, int, int]:
+    """See :data:`CAMERAMAN_BOX`."""
+    return CAMERAMAN_BOX
+
+
+@pytest.fixture(scope="module")
+def variants(astronaut: np.ndarray) -> dict[str, np.ndarray]:
+    """Copies of the astronaut portrait that still show the same person (name -> RGB)."""
+    return same_person_variants(astronaut)
+
+
+def same_person_variants(rgb: np.ndarray) -> dict[str, np.ndarray]:
+    """Copies of one portrait that still show the same person (name -> RGB)."""
+    height, width = rgb.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 10, 1.0)
+    ramp = np.linspace(0.35, 1.25, width)[None, :, None]
+    ok, jpeg = cv2.imencode(".jpg", rgb, [cv2.IMWRITE_JPEG_QUALITY, 25])
+    assert ok
+    variants = {
+        "mirror": rgb[:, ::-1],
+        "tight crop": rgb[40:260, 60:300],
+        "darkened": (rgb * 0.5).astype(np.uint8),
+        "side-lit": np.clip(rgb * ramp, 0, 255).astype(np.uint8),
+        "greyscale": np.repeat(rgb.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2),
+        "upscaled to 1024": cv2.resize(rgb, (1024, 1024), interpolation=cv2.INTER_CUBIC),
+        "rotated 10 degrees": cv2.warpAffine(
+            rgb, turn, (width, height), borderMode=cv2.BORDER_REFLECT
+        ),
+        "JPEG quality 25": cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED),
+    }
+    return {name: np.ascontiguousarray(img) for name, img in variants.items()}
+
 
 SAME_BELOW = 0.45
 DIFFERENT_ABOVE = 0.65
