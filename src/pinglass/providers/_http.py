@@ -15,6 +15,7 @@ import base64
 import binascii
 import email.utils
 import json
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -212,7 +213,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
             if parsed is not None:
                 when = email.utils.mktime_tz(parsed)
                 value = when - (time.time() if now is None else now)
-    if value is None:
+    if value is None or math.isnan(value):  # "nan" parses as a float; it is not a wait
         return None
     return min(max(value, 0.0), _RETRY_AFTER_CAP)
 
@@ -301,7 +302,11 @@ async def fetch_bytes(
 
 
 def nearest_aspect_ratio(width: int, height: int, choices: tuple[str, ...] = _RATIOS) -> str:
-    """The ratio in ``choices`` closest to ``width:height`` (``896x1152`` → ``3:4``)."""
+    """The ratio in ``choices`` closest to ``width:height``.
+
+    ``768x1024`` → ``3:4``; ``896x1152`` (7:9) → ``4:5``, or ``3:4`` when 4:5 is not a choice.
+    Raises ``ValueError`` for a non-positive size.
+    """
     if width <= 0 or height <= 0:
         raise ValueError("width and height must be positive")
     target = Fraction(width, height)
