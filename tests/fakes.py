@@ -10,6 +10,7 @@ create-then-poll provider. ``creates`` counts, per prompt, the jobs the provider
 from __future__ import annotations
 
 import asyncio
+import heapq
 import io
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -35,6 +36,7 @@ from pinglass.secrets import ApiKey
 __all__ = [
     "DROP",
     "FAIL",
+    "HANG",
     "FakeClock",
     "FakeProvider",
     "entry",
@@ -64,25 +66,53 @@ class _Marker:
 
 DROP = _Marker("drop")
 """Script for ``submit``: the provider accepts the job, then the response is lost."""
+HANG = _Marker("hang")
+"""Script for ``submit``: the provider accepts the job and the response never comes."""
 FAIL = _Marker("fail")
 """Script for ``poll``: the provider answers that the job failed (not billed)."""
 
 
 class FakeClock:
-    """Monotonic time that only moves when the recording :meth:`sleep` is awaited."""
+    """Virtual monotonic time with an auto-jumping, recording :meth:`sleep`.
+
+    Sleepers queue up; once every runnable task has reached its next sleep (approximated by
+    letting the loop spin a few dozen times), time jumps to the earliest wake-up. So ordering
+    between tasks is as with real time, but no test ever really waits (trio's MockClock idea).
+    """
 
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start
         self.sleeps: list[float] = []
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+        self._jumper: asyncio.Task[None] | None = None
 
     def __call__(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        """Record ``seconds``, advance the clock, yield to the loop; never really waits."""
+        """Record ``seconds`` and wait that long in virtual time."""
         self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self._heap, (self.now + seconds, self._seq, fut))
+        if self._jumper is None or self._jumper.done():
+            self._jumper = asyncio.create_task(self._jump())
+        await fut
+
+    async def _jump(self) -> None:
+        while self._heap:
+            for _ in range(40):
+                await asyncio.sleep(0)
+            if not self._heap:
+                break
+            when, _, fut = heapq.heappop(self._heap)
+            self.now = max(self.now, when)
+            if not fut.done():
+                fut.set_result(None)
 
     def wall(self) -> float:
         """Epoch-like seconds for journal timestamps, moving with the clock."""
@@ -108,6 +138,7 @@ class FakeProvider(Provider):
         keyless: bool = False,
         polls_before_done: int = 1,
         image: bytes | None = None,
+        clock: FakeClock | None = None,
     ) -> None:
         super().__init__(None, base_url=None)  # type: ignore[arg-type]
         self.name = name  # type: ignore[misc]
@@ -128,6 +159,9 @@ class FakeProvider(Provider):
         self._script: dict[tuple[str, str | None], deque[Any]] = defaultdict(deque)
         self.in_flight = 0
         self.max_in_flight = 0
+        self.clock = clock
+        self.times: list[tuple[str, str, float]] = []
+        """``(op, prompt, clock time)`` of every submit and poll when ``clock`` is given."""
 
     # -- scripting ------------------------------------------------------------------------
 
@@ -152,6 +186,8 @@ class FakeProvider(Provider):
 
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
         self.calls.append(("submit", req.prompt, key.mask()))
+        if self.clock is not None:
+            self.times.append(("submit", req.prompt, self.clock()))
         self._key_check(key)
         item = self._next("submit", req.prompt)
         if isinstance(item, BaseException):
@@ -162,6 +198,8 @@ class FakeProvider(Provider):
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         await asyncio.sleep(0)
+        if item is HANG:
+            await asyncio.Event().wait()
         if item is DROP:
             raise Transient(
                 "connection lost after the request was sent (ReadTimeout)",
@@ -178,6 +216,8 @@ class FakeProvider(Provider):
     async def poll(self, remote_id: str, key: ApiKey) -> Pending | Finished:
         self.calls.append(("poll", remote_id, key.mask()))
         req = self.remote[remote_id]
+        if self.clock is not None:
+            self.times.append(("poll", req.prompt, self.clock()))
         item = self._next("poll", req.prompt)
         if isinstance(item, BaseException):
             raise item

@@ -57,7 +57,7 @@ def run(settings: Settings, clock: FakeClock, events: list[Event], out_dir: Path
             keys=keys or {},
             settings=kw.pop("settings", settings),
             out_dir=kw.pop("out_dir", out_dir),
-            observer=events.append,
+            observer=kw.pop("observer", events.append),
             sleep=clock.sleep,
             clock=clock,
             wall=clock.wall,
