@@ -56,6 +56,8 @@ def read_report(out_dir: Path) -> Report:
         raise UsageError(f"{path}: no report here (run `pinglass generate` first)") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a pinglass report (not UTF-8 text)") from None
     try:
         return Report.model_validate_json(text)
     except ValidationError as exc:
