@@ -1,0 +1,109 @@
+"""``pinglass refs DIR``: score and rank reference photos, explain every rejection and penalty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pinglass.cli import app
+from pinglass.cli._errors import exit_on_error
+from pinglass.cli._options import JsonOpt, QuietOpt
+from pinglass.cli._output import emit_json, make_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pinglass.refs import RefScore, RefsReport
+
+__all__ = ["refs_command"]
+
+MIN_USABLE = 3
+"""Below this many usable photos the command warns: identity models need variety."""
+
+_ADVICE = (
+    "add clear, well-lit, front-facing photos of the same person alone, face filling at least "
+    "a quarter of the frame, taken on different days or in different light"
+)
+
+
+@app.command("refs")
+def refs_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of 10-20 selfies of one person.")],
+    *,
+    json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=16, help="Photos scored in parallel.")
+    ] = 2,
+) -> None:
+    """Score and rank reference photos; explain every rejection and penalty.
+
+    Example: pinglass refs ./selfies --json > refs.json
+    """
+    console = make_console()  # not quiet: errors must still show; --quiet drops the extras
+    with exit_on_error(console):
+        from pinglass.refs import score_folder
+
+        report = score_folder(folder, workers=workers)
+        if json_output:
+            emit_json(report)
+        else:
+            _render(console, folder, report, summary=not quiet)
+        if not quiet:
+            _warn_if_few(console, report)
+
+
+def _verdict(ref: RefScore) -> str:
+    from rich.markup import escape
+
+    if ref.usable:
+        why = "; ".join(ref.penalties[:3]) or "no penalties"
+        return f"[green]usable[/] {escape(why)}"
+    return f"[red]{ref.rejected_reason}[/] {escape(ref.detail or '')}"
+
+
+def _number(ref: RefScore, key: str, fmt: str) -> str:
+    value = ref.metrics.get(key)
+    return format(value, fmt) if isinstance(value, int | float) else "-"
+
+
+def _render(console: Console, folder: Path, report: RefsReport, *, summary: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"references in {escape(str(folder))}", title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("file")
+    table.add_column("score", justify="right")
+    table.add_column("face px", justify="right")
+    table.add_column("sharpness", justify="right")
+    table.add_column("exposure", justify="right")
+    table.add_column("lighting", justify="right")
+    table.add_column("verdict and why", ratio=1)
+    for ref in report.references:
+        table.add_row(
+            str(ref.rank) if ref.rank is not None else "-",
+            escape(ref.file),
+            f"{ref.score:.0f}",
+            _number(ref, "face_px", "d"),
+            _number(ref, "sharpness", ".0f"),
+            _number(ref, "luminance_mean", ".2f"),
+            _number(ref, "lighting_uniformity", ".2f"),
+            _verdict(ref),
+        )
+    console.print(table)
+    if summary:
+        console.print(f"{len(report.usable)} usable of {len(report.references)}.")
+
+
+def _warn_if_few(console: Console, report: RefsReport) -> None:
+    usable = len(report.usable)
+    if usable >= MIN_USABLE:
+        return
+    console.print(
+        f"[yellow]warning:[/] only {usable} usable photo{'s' if usable != 1 else ''} "
+        f"(want at least {MIN_USABLE}): {_ADVICE}.",
+        soft_wrap=True,
+    )

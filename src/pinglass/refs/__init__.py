@@ -1,0 +1,178 @@
+"""Reference scoring: rank a folder of selfies, reject unusable ones with reasons, prepare crops.
+
+Entry points:
+
+* :func:`score_folder` — every photo in a folder scored 0-100 or rejected, best first.
+* :func:`select` — the top K usable photos for a run.
+* :func:`prepare` — the face-centred head-and-shoulders crop that may leave the machine (JPEG,
+  no EXIF, at most 1024 px).
+
+Parts: :mod:`.decode` (reduced decode, EXIF orientation, bomb guard), :mod:`.faces` (Haar
+cascades), :mod:`.metrics` (measures on the face crop), :mod:`.dedupe` (pHash),
+:mod:`.scoring` (penalties and verdicts), :mod:`.checks` (the seam for the identity extra),
+:mod:`.prepare`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from pinglass.errors import RefsError
+from pinglass.refs.analysis import Analysis, analyse_photo
+from pinglass.refs.checks import CheckOutcome, FaceCheck, FacePhoto
+from pinglass.refs.decode import IMAGE_SUFFIXES
+from pinglass.refs.dedupe import DUPLICATE_DISTANCE, hamming
+from pinglass.refs.models import RefScore, RefsReport, RejectedReason
+from pinglass.refs.prepare import prepare
+from pinglass.refs.scoring import Verdict, evaluate
+
+__all__ = [
+    "CheckOutcome",
+    "FaceCheck",
+    "FacePhoto",
+    "RefScore",
+    "RefsReport",
+    "RejectedReason",
+    "list_photos",
+    "prepare",
+    "score_folder",
+    "select",
+]
+
+
+def list_photos(folder: Path) -> list[Path]:
+    """The image files directly in ``folder`` (by name ending), sorted by name.
+
+    Hidden files are skipped. Raises :class:`~pinglass.errors.RefsError` when the folder is
+    missing, is a file, is empty or holds no image file.
+    """
+    if not folder.exists():
+        raise RefsError("no such folder", file=folder)
+    if not folder.is_dir():
+        raise RefsError("is a file, not a folder of photos", file=folder)
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    if not entries:
+        raise RefsError("the folder is empty: add 10-20 photos of one person", file=folder)
+    photos = [p for p in entries if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    if not photos:
+        kinds = ", ".join(sorted(IMAGE_SUFFIXES))
+        raise RefsError(f"no photos here (looked for {kinds})", file=folder)
+    return photos
+
+
+@contextmanager
+def _single_threaded_cv2(workers: int) -> Iterator[None]:
+    """Our pool already uses the cores: OpenCV's own threads would only contend with it."""
+    import cv2
+
+    previous = cv2.getNumThreads()
+    if workers > 1:
+        cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(previous)
+
+
+def score_folder(
+    folder: Path, *, workers: int = 2, face_check: FaceCheck | None = None
+) -> RefsReport:
+    """Score every photo in ``folder``: usable ones best first (ranked), rejected ones last.
+
+    Photos are decoded at reduced size on ``workers`` threads (OpenCV releases the GIL), one
+    photo per thread at a time. ``face_check`` is optional extra analysis (see
+    :mod:`pinglass.refs.checks`). A bad photo never stops the run: it is rejected as
+    ``unreadable`` with the reason. Reads only; idempotent.
+
+    Raises :class:`~pinglass.errors.RefsError` when the folder itself cannot be used.
+    """
+    photos = list_photos(folder)
+    with (
+        _single_threaded_cv2(workers),
+        ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pinglass-refs") as pool,
+    ):
+        analyses = list(pool.map(analyse_photo, photos))
+    verdicts = {a.file: evaluate(a) for a in analyses}
+    if face_check is not None:
+        _apply_check(folder, analyses, verdicts, face_check)
+    _mark_duplicates(analyses, verdicts)
+    return _report(analyses, verdicts)
+
+
+def _apply_check(
+    folder: Path, analyses: list[Analysis], verdicts: dict[str, Verdict], check: FaceCheck
+) -> None:
+    candidates = [
+        FacePhoto(a.file, folder / a.file, a.face_box, verdicts[a.file].score)
+        for a in analyses
+        if a.face_box is not None and verdicts[a.file].reason is None
+    ]
+    outcomes: Mapping[str, CheckOutcome] = check(candidates) if candidates else {}
+    for file, outcome in outcomes.items():
+        old = verdicts[file]
+        penalties = old.penalties + outcome.penalties
+        score = round(max(0.0, old.score - sum(p.points for p in outcome.penalties)), 1)
+        metrics = old.metrics | dict(outcome.metrics)
+        verdicts[file] = Verdict(score, penalties, outcome.reason, outcome.detail, metrics)
+
+
+def _mark_duplicates(analyses: list[Analysis], verdicts: dict[str, Verdict]) -> None:
+    """Reject a photo whose face hash matches a better-scoring usable photo's."""
+    usable = [a for a in analyses if a.phash is not None and verdicts[a.file].reason is None]
+    usable.sort(key=lambda a: (-verdicts[a.file].score, a.file))
+    kept: list[tuple[str, int]] = []
+    for a in usable:
+        match = _closest(a.phash, kept)
+        if match is None:
+            kept.append((a.file, a.phash or 0))
+            continue
+        old = verdicts[a.file]
+        detail = (
+            f"near-duplicate of {match[0]}, which scores higher "
+            f"(face hashes differ in {match[1]} of 63 bits)"
+        )
+        verdicts[a.file] = Verdict(old.score, old.penalties, "duplicate", detail, old.metrics)
+
+
+def _closest(phash: int | None, kept: list[tuple[str, int]]) -> tuple[str, int] | None:
+    """The first kept photo whose hash is within the duplicate distance, with the distance."""
+    if phash is None:
+        return None
+    for file, other in kept:
+        distance = hamming(phash, other)
+        if distance <= DUPLICATE_DISTANCE:
+            return file, distance
+    return None
+
+
+def _report(analyses: list[Analysis], verdicts: dict[str, Verdict]) -> RefsReport:
+    boxes = {a.file: a.face_box for a in analyses}
+    order = sorted(verdicts, key=lambda f: (verdicts[f].reason is not None, -verdicts[f].score, f))
+    refs: list[RefScore] = []
+    rank = 0
+    for file in order:
+        v = verdicts[file]
+        usable = v.reason is None
+        rank += usable
+        refs.append(
+            RefScore(
+                file=file,
+                usable=usable,
+                score=v.score,
+                rank=rank if usable else None,
+                rejected_reason=v.reason,
+                detail=v.detail,
+                penalties=[p.text for p in v.penalties],
+                metrics=v.metrics,
+                face_box=boxes[file],
+            )
+        )
+    return RefsReport(references=refs)
+
+
+def select(report: RefsReport, k: int = 5) -> list[RefScore]:
+    """The best ``k`` usable photos, best first (fewer when fewer are usable)."""
+    return report.usable[: max(0, k)]
