@@ -1,0 +1,87 @@
+"""``pinglass estimate``: price a preset before spending, on one model or all side by side."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pinglass.cli import app
+from pinglass.cli._errors import exit_on_error
+from pinglass.cli._options import JsonOpt, PresetOpt
+from pinglass.cli._output import emit_json, make_console
+
+__all__ = ["estimate"]
+
+_UNIT = {"image": "image", "megapixel": "MP", "second": "s"}
+
+
+@app.command("estimate")
+def estimate(
+    *,
+    preset: PresetOpt = "business",
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="Price only this provider's model.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Catalog short name (or vendor id).")
+    ] = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """Price a run: every model side by side (identity-keeping first, cheapest first), or one.
+
+    Example: [bold]pinglass estimate --preset business[/]
+    """
+    console = make_console()
+    with exit_on_error(console):
+        from pinglass.catalog import load_catalog
+        from pinglass.presets import load_preset
+        from pinglass.pricing import compare
+        from pinglass.settings import collect_keys, load_settings, merged_environ
+
+        settings = load_settings()
+        loaded = load_preset(preset)
+        rows = compare(
+            load_catalog(settings.prices),
+            loaded,
+            configured=set(collect_keys(merged_environ())),
+            provider=provider,
+            model=model,
+        )
+        size = f"{loaded.defaults.width}x{loaded.defaults.height}"
+        if json_output:
+            emit_json(
+                {
+                    "preset": loaded.name,
+                    "images": len(loaded.prompts),
+                    "size": size,
+                    "models": [r.model_dump(mode="json") for r in rows],
+                }
+            )
+            return
+        table = Table(
+            title=f"{escape(loaded.name)}: {len(loaded.prompts)} images at {size}",
+            title_justify="left",
+        )
+        for column in ("provider/model", "run", "per image", "price", "refs", "identity", "key"):
+            table.add_column(column, justify="right" if column in ("run", "per image") else "left")
+        for r in rows:
+            flag = " [yellow]⚠[/]" if r.warning else ""
+            table.add_row(
+                escape(f"{r.provider}/{r.model}") + flag,
+                f"${r.run_usd:.2f}",
+                f"${r.per_image_usd:.4f}",
+                f"${r.price}/{_UNIT.get(r.unit, r.unit)}",
+                r.references,
+                "[green]yes[/]" if r.identity else "no",
+                "[green]yes[/]" if r.key_configured else "no",
+            )
+        console.print(table)
+        warned = [r for r in rows if r.warning]
+        if len(rows) == 1 and warned:
+            console.print(f"[yellow]warning:[/] {escape(rows[0].model)} {warned[0].warning}")
+        elif warned:
+            console.print(f"[yellow]⚠[/] {len(warned)} models {escape(str(warned[0].warning))}.")
+        console.print("Estimates from catalog prices; per-second prices use a typical run time.")

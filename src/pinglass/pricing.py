@@ -1,0 +1,188 @@
+"""Price a preset on catalogued models, side by side, before anything is spent.
+
+:func:`compare` is the library behind ``pinglass estimate``: one row per model with the run's
+cost (USD) for the preset's prompts at the preset's sizes, the per-image price and its unit,
+reference support, whether the model keeps identity and whether a key is configured. Rows put
+identity-keeping models first, then the cheapest. A model that cannot take a reference carries a
+warning: its portraits will not look like the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from pinglass.errors import UsageError
+from pinglass.money import ZERO, usd
+
+if TYPE_CHECKING:
+    from pinglass.catalog import Catalog, ModelEntry
+    from pinglass.presets import Preset
+
+__all__ = ["NO_REFERENCE_WARNING", "CatalogRow", "PriceRow", "catalog_rows", "compare"]
+
+NO_REFERENCE_WARNING = "cannot take a reference photo: the portraits will not look like the person"
+
+
+class PriceRow(BaseModel):
+    """One model priced for one preset (the ``estimate --json`` row)."""
+
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+    provider: str
+    """Provider name."""
+    model: str
+    """Catalog short name."""
+    vendor_id: str
+    """The provider's model id."""
+    images: int
+    """Images the preset asks for."""
+    run_usd: Decimal
+    """Estimated USD for the whole run."""
+    per_image_usd: Decimal
+    """Estimated USD for one image at the preset's default size."""
+    price: Decimal
+    """Catalog price in USD per ``unit``."""
+    unit: str
+    """``image``, ``megapixel`` or ``second`` (hardware time)."""
+    references: str
+    """``none``, ``one`` or ``many``."""
+    identity: bool
+    """True when the model is built to keep the person's identity."""
+    key_configured: bool
+    """True when a key for the provider is configured."""
+    price_checked: str
+    """ISO date the price was last checked."""
+    warning: str | None = None
+    """Set when the model cannot take a reference photo."""
+    notes: str = ""
+    """Catalog notes."""
+
+
+def compare(
+    catalog: Catalog,
+    preset: Preset,
+    *,
+    configured: Collection[str] = (),
+    provider: str | None = None,
+    model: str | None = None,
+) -> list[PriceRow]:
+    """Rows for every non-retired model (or the one chosen), identity first, cheapest first.
+
+    ``configured`` names the providers with a key. ``provider`` alone picks its default model;
+    ``model`` alone matches that short name (or vendor id) at every provider. The mock provider
+    is left out unless asked for. Raises ``UsageError`` for an unknown provider or model.
+    """
+    entries = _select(catalog, provider, model)
+    rows = [_row(e, preset, has_key=e.provider in configured) for e in entries]
+    rows.sort(key=lambda r: (not r.identity, r.references == "none", r.run_usd, r.provider))
+    return rows
+
+
+def _select(catalog: Catalog, provider: str | None, model: str | None) -> list[ModelEntry]:
+    if provider is not None:
+        return [catalog.get(provider, model)]
+    if model is not None:
+        found = [e for e in catalog.models() if model in (e.model, e.vendor_id)]
+        if not found:
+            names = sorted({e.model for e in catalog.models()})
+            raise UsageError(f"unknown model {model!r}; choose one of: {', '.join(names)}")
+        return found
+    return [e for e in catalog.models() if e.provider != "mock"]
+
+
+def _row(entry: ModelEntry, preset: Preset, *, has_key: bool) -> PriceRow:
+    d = preset.defaults
+    total = ZERO
+    for p in preset.prompts:
+        total += entry.price_per_image(p.width or d.width, p.height or d.height)
+    return PriceRow(
+        provider=entry.provider,
+        model=entry.model,
+        vendor_id=entry.vendor_id,
+        images=len(preset.prompts),
+        run_usd=usd(total),
+        per_image_usd=usd(entry.price_per_image(d.width, d.height)),
+        price=entry.price,
+        unit=entry.unit,
+        references=entry.references,
+        identity=entry.identity,
+        key_configured=has_key,
+        price_checked=entry.price_checked.isoformat(),
+        warning=NO_REFERENCE_WARNING if entry.references == "none" else None,
+        notes=entry.notes,
+    )
+
+
+class CatalogRow(BaseModel):
+    """One catalog model as ``pinglass providers`` lists it."""
+
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+    provider: str
+    """Provider name."""
+    model: str
+    """Catalog short name."""
+    vendor_id: str
+    """The provider's model id."""
+    price: Decimal
+    """USD per ``unit``."""
+    unit: str
+    """``image``, ``megapixel`` or ``second``."""
+    per_image_usd: Decimal
+    """Estimated USD per image at the model's default size."""
+    references: str
+    """``none``, ``one`` or ``many``."""
+    max_references: int
+    """Most references sent when ``references`` is ``many``."""
+    identity: bool
+    """True when the model is built to keep the person's identity."""
+    default: bool
+    """The provider's default model."""
+    retired: bool
+    """Listed for reference only."""
+    key_env_vars: list[str]
+    """Variables that hold this provider's keys (each also as ``NAME_1``…)."""
+    configured: bool
+    """True when a key is configured (always true for the keyless mock)."""
+    price_checked: str
+    """ISO date the price was last checked."""
+    price_source: str
+    """Where the price came from."""
+    notes: str = ""
+    """Catalog notes."""
+
+
+def catalog_rows(
+    catalog: Catalog, *, configured: Collection[str] = (), include_retired: bool = False
+) -> list[CatalogRow]:
+    """Every catalog model in catalog order, with its provider's key variables and status."""
+    from pinglass.providers import PROVIDERS
+
+    rows = []
+    for e in catalog.models(include_retired=include_retired):
+        variables = list(PROVIDERS[e.provider].key_env_vars) if e.provider in PROVIDERS else []
+        rows.append(
+            CatalogRow(
+                provider=e.provider,
+                model=e.model,
+                vendor_id=e.vendor_id,
+                price=e.price,
+                unit=e.unit,
+                per_image_usd=usd(e.price_per_image()),
+                references=e.references,
+                max_references=e.max_references,
+                identity=e.identity,
+                default=e.default,
+                retired=e.retired,
+                key_env_vars=variables,
+                configured=e.provider in configured or not variables,
+                price_checked=e.price_checked.isoformat(),
+                price_source=e.price_source,
+                notes=e.notes,
+            )
+        )
+    return rows
