@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from decimal import Decimal
 from typing import Any
@@ -122,6 +123,19 @@ async def test_error_inside_a_200_body_is_mapped_by_its_code(
             await provider.submit(REQ, KEY)
     assert type(info.value) is expected
     assert "upstream said no" in str(info.value)
+
+
+@pytest.mark.anyio
+async def test_in_body_error_of_a_gzipped_200_keeps_retry_after() -> None:
+    body = {"error": {"code": 429, "message": "Rate limit exceeded upstream"}}
+    raw = gzip.compress(json.dumps(body).encode())
+    headers = {"content-encoding": "gzip", "content-type": "application/json", "retry-after": "4"}
+    async with adapter(OpenRouter, BASE) as (provider, router):
+        _chat(router).respond(200, content=raw, headers=headers)
+        with pytest.raises(RateLimited) as info:
+            await provider.submit(REQ, KEY)
+    assert info.value.retry_after == 4.0
+    assert "Rate limit exceeded upstream" in str(info.value)
 
 
 @pytest.mark.anyio

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["OpenRouter"]
 
 # image_config.aspect_ratio values OpenRouter documents (§6.1).
+_KEEP = ("retry-after", "x-", "request-id", "cf-ray")
 _RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 
 
@@ -95,7 +96,10 @@ def _parse(response: httpx.Response, model: str) -> Finished:
     if isinstance(body.get("error"), dict):
         code = body["error"].get("code")
         status = code if isinstance(code, int) and 400 <= code <= 599 else 502
-        late = httpx.Response(status, json=body, headers=response.headers)
+        # Only the headers the error needs (request id, Retry-After): the entity headers of
+        # the real response (content-encoding: gzip) would not fit the re-encoded body.
+        kept = {k: v for k, v in response.headers.items() if k.lower().startswith(_KEEP)}
+        late = httpx.Response(status, json=body, headers=kept)
         raise _refine(late, _http.error_from_response(late, provider="openrouter", model=model))
     choices = body.get("choices") or []
     choice = choices[0] if choices else {}
