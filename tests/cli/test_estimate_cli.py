@@ -1,0 +1,70 @@
+"""``pinglass estimate``: the comparison, one model, the no-reference warning, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pinglass.cli import app
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("TERM", "dumb")
+    return CliRunner()
+
+
+def test_comparison_json_identity_first_cheapest_first(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_0000000000000000abcd")
+    result = runner.invoke(app, ["estimate", "--preset", "business", "--json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["preset"] == "business" and doc["images"] == 23 and doc["size"] == "896x1152"
+    models = doc["models"]
+    assert models[0]["identity"] is True
+    identity_runs = [m["run_usd"] for m in models if m["identity"]]
+    assert identity_runs == sorted(identity_runs)
+    assert all(m["warning"] for m in models if m["references"] == "none")
+    assert {m["key_configured"] for m in models if m["provider"] == "replicate"} == {True}
+
+
+def test_default_preset_and_table_with_warning_footnote(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["estimate"])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "business: 23 images at 896x1152" in result.stderr
+    assert "will not look like the person" in result.stderr
+
+
+def test_one_model_without_references_warns(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["estimate", "--provider", "fal", "--model", "flux-dev"])
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr
+    assert "the portraits will not look like the person" in result.stderr
+
+
+def test_one_identity_model_does_not_warn(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["estimate", "--provider", "replicate", "--json"])
+    assert result.exit_code == 0
+    (row,) = json.loads(result.stdout)["models"]
+    assert row["model"] == "flux-pulid" and row["warning"] is None
+    assert "warning:" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--provider", "nope"], "unknown provider"),
+        (["--provider", "fal", "--model", "nope"], "unknown model"),
+        (["--preset", "no-such-preset"], "no-such-preset"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["estimate", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
