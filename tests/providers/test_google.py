@@ -28,6 +28,7 @@ from pinglass.errors import (
     InvalidRequest,
     ProviderError,
     RateLimited,
+    Transient,
 )
 from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Finished, GenerationRequest
@@ -231,3 +232,17 @@ async def test_probe_reports_a_bad_key() -> None:
         status = await provider.probe(BAD_KEY)
     assert not status.ok
     assert status.error is not None and "API key not valid" in status.error
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("exc", "maybe_accepted"),
+    [
+        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
+        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
+    ],
+)
+async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
+    error = await submit_error(Google, BASE, lambda r: r.post(GENERATE), exc, REQ)
+    assert isinstance(error, Transient)
+    assert error.maybe_accepted is maybe_accepted

@@ -151,3 +151,17 @@ async def test_probe_with_a_non_json_answer_fails_cleanly() -> None:
         )
         status = await provider.probe(KEY)
     assert not status.ok and status.error is not None and "expected JSON" in status.error
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("exc", "maybe_accepted"),
+    [
+        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
+        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
+    ],
+)
+async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
+    error = await submit_error(HuggingFace, BASE, _mount, exc, REQ)
+    assert isinstance(error, Transient)
+    assert error.maybe_accepted is maybe_accepted

@@ -213,3 +213,17 @@ async def test_probe_reports_a_bad_key() -> None:
         status = await provider.probe(BAD_KEY)
     assert not status.ok
     assert status.error is not None and "No auth" in status.error
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("exc", "maybe_accepted"),
+    [
+        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
+        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
+    ],
+)
+async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
+    error = await submit_error(OpenRouter, BASE, _chat, exc, REQ)
+    assert isinstance(error, Transient)
+    assert error.maybe_accepted is maybe_accepted

@@ -17,7 +17,7 @@ from _helpers import (
     submit_error,
 )
 
-from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, QuotaError
+from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, QuotaError, Transient
 from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.pollinations import Pollinations
@@ -104,3 +104,17 @@ async def test_probe_says_no_free_probe_without_a_request() -> None:
     assert not status.probed and not status.ok
     assert status.error == "no free probe"
     assert not router.calls
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("exc", "maybe_accepted"),
+    [
+        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
+        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
+    ],
+)
+async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
+    error = await submit_error(Pollinations, BASE, _mount, exc, REQ)
+    assert isinstance(error, Transient)
+    assert error.maybe_accepted is maybe_accepted
