@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from pinglass.errors import UsageError
 from pinglass.money import ZERO, usd
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from pinglass.presets import Preset
 
 __all__ = ["NO_REFERENCE_WARNING", "CatalogRow", "PriceRow", "catalog_rows", "compare"]
+
+USD = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+"""Decimal in Python, a JSON number in ``--json`` output (DESIGN.md: money as JSON numbers)."""
 
 NO_REFERENCE_WARNING = "cannot take a reference photo: the portraits will not look like the person"
 
@@ -40,11 +43,11 @@ class PriceRow(BaseModel):
     """The provider's model id."""
     images: int
     """Images the preset asks for."""
-    run_usd: Decimal
+    run_usd: USD
     """Estimated USD for the whole run."""
-    per_image_usd: Decimal
+    per_image_usd: USD
     """Estimated USD for one image at the preset's default size."""
-    price: Decimal
+    price: USD
     """Catalog price in USD per ``unit``."""
     unit: str
     """``image``, ``megapixel`` or ``second`` (hardware time)."""
@@ -128,11 +131,11 @@ class CatalogRow(BaseModel):
     """Catalog short name."""
     vendor_id: str
     """The provider's model id."""
-    price: Decimal
+    price: USD
     """USD per ``unit``."""
     unit: str
     """``image``, ``megapixel`` or ``second``."""
-    per_image_usd: Decimal
+    per_image_usd: USD
     """Estimated USD per image at the model's default size."""
     references: str
     """``none``, ``one`` or ``many``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -12,6 +12,11 @@ from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
 from pinglass.cli._options import JsonOpt, PresetOpt
 from pinglass.cli._output import emit_json, make_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pinglass.pricing import PriceRow
 
 __all__ = ["estimate"]
 
@@ -61,27 +66,29 @@ def estimate(
                 }
             )
             return
-        table = Table(
-            title=f"{escape(loaded.name)}: {len(loaded.prompts)} images at {size}",
-            title_justify="left",
-        )
-        for column in ("provider/model", "run", "per image", "price", "refs", "identity", "key"):
-            table.add_column(column, justify="right" if column in ("run", "per image") else "left")
-        for r in rows:
-            flag = " [yellow]⚠[/]" if r.warning else ""
-            table.add_row(
-                escape(f"{r.provider}/{r.model}") + flag,
-                f"${r.run_usd:.2f}",
-                f"${r.per_image_usd:.4f}",
-                f"${r.price}/{_UNIT.get(r.unit, r.unit)}",
-                r.references,
-                "[green]yes[/]" if r.identity else "no",
-                "[green]yes[/]" if r.key_configured else "no",
-            )
-        console.print(table)
-        warned = [r for r in rows if r.warning]
-        if len(rows) == 1 and warned:
-            console.print(f"[yellow]warning:[/] {escape(rows[0].model)} {warned[0].warning}")
-        elif warned:
-            console.print(f"[yellow]⚠[/] {len(warned)} models {escape(str(warned[0].warning))}.")
+        _render(console, f"{escape(loaded.name)}: {len(loaded.prompts)} images at {size}", rows)
         console.print("Estimates from catalog prices; per-second prices use a typical run time.")
+
+
+def _render(console: Console, title: str, rows: list[PriceRow]) -> None:
+    """The comparison table, then the no-reference warning (one model) or a footnote."""
+    table = Table(title=title, title_justify="left")
+    for column in ("provider/model", "run", "per image", "price", "refs", "identity", "key"):
+        table.add_column(column, justify="right" if column in ("run", "per image") else "left")
+    for r in rows:
+        flag = " [yellow]⚠[/]" if r.warning else ""
+        table.add_row(
+            escape(f"{r.provider}/{r.model}") + flag,
+            f"${r.run_usd:.2f}",
+            f"${r.per_image_usd:.4f}",
+            f"${r.price}/{_UNIT.get(r.unit, r.unit)}",
+            r.references,
+            "[green]yes[/]" if r.identity else "no",
+            "[green]yes[/]" if r.key_configured else "no",
+        )
+    console.print(table)
+    warned = [r for r in rows if r.warning]
+    if len(rows) == 1 and warned:
+        console.print(f"[yellow]warning:[/] {escape(rows[0].model)} {warned[0].warning}")
+    elif warned:
+        console.print(f"[yellow]⚠[/] {len(warned)} models {escape(str(warned[0].warning))}.")
