@@ -13,10 +13,12 @@ from pinglass.errors import ConfigError
 from pinglass.providers import PROVIDERS
 from pinglass.settings import (
     Settings,
+    _toml_error_text,
     collect_keys,
     config_file,
     load_settings,
     merged_environ,
+    read_config_toml,
 )
 
 
@@ -278,3 +280,36 @@ def test_precedence_env_over_dotenv_over_toml_over_default(
 def test_settings_for_tests_ignore_dotenv(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PINGLASS_MOCK_SEED=2\n", "utf-8")
     assert Settings(_env_file=None).mock_seed == 0  # type: ignore[call-arg]
+
+
+def test_toml_not_utf8_is_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "pinglass.toml"
+    path.write_bytes(b"mock_seed = 1\n# \xff\xfe\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value) == f"{path}: not UTF-8 text"
+
+
+def test_unreadable_toml_is_config_error(tmp_path: Path) -> None:
+    folder = tmp_path / "config-dir"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="cannot read"):
+        read_config_toml(folder)
+
+
+def test_toml_error_text_without_position() -> None:
+    import tomllib
+
+    assert _toml_error_text(tomllib.TOMLDecodeError("odd")) == "odd"
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [("mock_fail_rate = 2", "mock_fail_rate"), ("poll_interval = 0", "poll_interval")],
+)
+def test_toml_out_of_range_value_names_the_file(tmp_path: Path, line: str, name: str) -> None:
+    path = tmp_path / "pinglass.toml"
+    path.write_text(line + "\n", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).startswith(f"{path}: {name}: ")

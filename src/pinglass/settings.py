@@ -17,10 +17,17 @@ import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -162,6 +169,8 @@ def read_config_toml(path: Path) -> dict[str, Any]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {_toml_error_text(exc)}") from None
     try:
@@ -171,6 +180,13 @@ def read_config_toml(path: Path) -> dict[str, Any]:
         where = ".".join(str(p) for p in err["loc"])
         raise ConfigError(f"{path}: {where}: {err['msg']}") from None
     out = parsed.model_dump(exclude_none=True, exclude={"base_urls"})
+    for name, value in out.items():  # check bounds here so the error names this file
+        info = Settings.model_fields[name]
+        kind: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        try:
+            TypeAdapter(kind).validate_python(value)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: {name}: {exc.errors()[0]['msg']}") from None
     for provider, url in (parsed.base_urls or {}).items():
         if provider not in PROVIDERS:
             raise ConfigError(f"{path}: base_urls.{provider}: unknown provider")

@@ -161,6 +161,8 @@ def test_message_from_json_shapes(body: Any, expected: str) -> None:
 def test_message_from_json_without_text_falls_back_to_body() -> None:
     err = _http.error_from_response(_response(400, json={"code": 17}), provider="p")
     assert str(err) == 'p: HTTP 400: {"code":17}'
+    numeric = _http.error_from_response(_response(400, json={"error": 5}), provider="p")
+    assert str(numeric) == 'p: HTTP 400: {"error":5}'
 
 
 def test_message_from_plain_text() -> None:
