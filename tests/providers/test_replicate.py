@@ -227,3 +227,37 @@ async def test_download_sends_the_token_only_to_replicate_hosts() -> None:
             "Authorization": f"Bearer {KEY.header_value()}"
         }
         assert provider.download_headers("https://example.com/x.png", KEY) == {}
+
+
+@pytest.mark.anyio
+async def test_find_submitted_after_a_resume_matches_without_uploading_again() -> None:
+    original = {
+        "prompt": "a business portrait",
+        "width": 896,
+        "height": 1152,
+        "seed": 7,
+        "id_weight": 1.0,
+        "main_face_image": f"{BASE}/files/from-the-first-run",
+        "output_format": "png",
+    }
+    async with adapter(Replicate, BASE) as (provider, router):
+        router.get("/models/bytedance/flux-pulid").respond(json=model_body(PULID_INPUTS))
+        # No /files route: an upload attempt would fail the test (matching needs none).
+        router.get("/predictions").respond(
+            json={
+                "results": [
+                    {"id": "p8", "status": "succeeded", "input": {**original, "seed": 8}},
+                    {
+                        "id": "p7",
+                        "model": "bytedance/flux-pulid",
+                        "status": "succeeded",
+                        "input": original,
+                        "output": ["https://replicate.delivery/p7.png"],
+                    },
+                ]
+            }
+        )
+        found = await provider.find_submitted(pulid_request(), KEY, since=0)
+    assert isinstance(found, Finished)
+    assert found.remote_id == "p7"
+    assert found.images[0].url == "https://replicate.delivery/p7.png"

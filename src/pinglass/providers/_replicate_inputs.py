@@ -18,7 +18,17 @@ from pinglass.providers import _common, _http
 from pinglass.providers._create_poll import State
 from pinglass.providers.base import Finished, GenerationRequest, ImageData
 
-__all__ = ["STATES", "build_input", "finished_prediction", "schema_properties"]
+__all__ = [
+    "REF_PLACEHOLDER",
+    "STATES",
+    "build_input",
+    "finished_prediction",
+    "same_input",
+    "schema_properties",
+]
+
+REF_PLACEHOLDER = "<reference>"
+"""Stands for an uploaded reference URL when matching inputs (it changes after a resume)."""
 
 STATES: dict[str, State] = {
     "starting": "pending",
@@ -120,3 +130,10 @@ def finished_prediction(body: dict[str, Any], remote_id: str) -> Finished:
         billed = entry.price * Decimal(str(seconds))
     seed = (body.get("input") or {}).get("seed")
     return Finished(images, remote_id, billed, seed if isinstance(seed, int) else None)
+
+
+def same_input(got: Any, wanted: dict[str, Any]) -> bool:
+    """True when ``got`` equals ``wanted``; a ``REF_PLACEHOLDER`` value matches any URL."""
+    if not isinstance(got, dict) or set(got) != set(wanted):
+        return False
+    return all(v == REF_PLACEHOLDER or got[k] == v for k, v in wanted.items())

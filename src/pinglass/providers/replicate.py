@@ -67,12 +67,18 @@ class Replicate(CreatePollProvider):
 
         return await self.uploads.url_for(ref, upload)
 
-    async def prediction_input(self, req: GenerationRequest, key: ApiKey) -> dict[str, Any]:
-        """The model input for ``req`` (uploads references once; checks community schemas)."""
+    async def prediction_input(
+        self, req: GenerationRequest, key: ApiKey, *, upload: bool = True
+    ) -> dict[str, Any]:
+        """The model input for ``req`` (uploads references once; checks community schemas).
+
+        ``upload=False`` puts a placeholder where the reference URL goes (for matching).
+        """
         entry = _common.catalog_entry(self.name, req.model)
         field = entry.reference_field if entry else None
         names = (await self._version(req.model, key))[1] if self._is_community(req.model) else None
-        urls = [await self._upload(ref, key) for ref in req.references[:1]]
+        refs = req.references[:1]
+        urls = [await self._upload(r, key) if upload else wire.REF_PLACEHOLDER for r in refs]
         return wire.build_input(req, reference_field=field, reference_urls=urls, schema=names)
 
     async def create_request(self, req: GenerationRequest, key: ApiKey) -> CreateCall:
@@ -117,7 +123,8 @@ class Replicate(CreatePollProvider):
         self, req: GenerationRequest, key: ApiKey, *, since: float
     ) -> Pending | Finished | None:
         """List predictions created since ``since`` and re-attach to one with our exact input."""
-        wanted = await self.prediction_input(req, key)
+        # The reference URL differs after a resume (uploaded again): match everything else.
+        wanted = await self.prediction_input(req, key, upload=False)
         after = dt.datetime.fromtimestamp(since - 5, dt.UTC).isoformat().replace("+00:00", "Z")
         url: str | None = f"{self.base_url}/predictions"
         params: dict[str, str] | None = {"created_after": after}
@@ -130,7 +137,7 @@ class Replicate(CreatePollProvider):
                     continue
                 if "input" not in item:  # the list may omit inputs: read the prediction
                     item = await self.request_json("GET", self.status_url(item["id"]), key)
-                if item.get("input") == wanted:
+                if wire.same_input(item.get("input"), wanted):
                     return await self.advance(item, item["id"], key)
             url, params = page.get("next"), None
         return None
