@@ -108,7 +108,8 @@ def read_header(path: Path) -> Header:
             with Image.open(path) as img:
                 fmt = img.format or "unknown"
                 width, height = img.size
-                orientation = int(img.getexif().get(_ORIENTATION_TAG, 1) or 1)
+                _check_pixels(width, height)
+                orientation = _orientation(img)
     except Image.DecompressionBombError as exc:
         raise Unreadable(f"refused as a decompression bomb ({exc})") from exc
     except UnidentifiedImageError as exc:
@@ -117,10 +118,25 @@ def read_header(path: Path) -> Header:
         ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise Unreadable(f"corrupt image header ({exc})") from exc
-    _check_pixels(width, height)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     return Header(format=fmt, width=width, height=height, orientation=orientation)
+
+
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation tag (1-8), read without touching pixel data."""
+    if img.format == "PNG":
+        # PngImageFile.getexif() decodes the whole image to look for a late eXIf chunk; only
+        # trust an eXIf chunk that came before the pixel data.
+        raw = img.info.get("exif")
+        if not isinstance(raw, bytes):
+            return 1
+        exif = Image.Exif()
+        exif.load(raw)
+    else:
+        exif = img.getexif()
+    value = exif.get(_ORIENTATION_TAG, 1)
+    return int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def _check_pixels(width: int, height: int) -> None:
