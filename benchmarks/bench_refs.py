@@ -1,0 +1,122 @@
+"""Benchmark: ``pinglass refs DIR --json`` per 12-megapixel JPEG, against the naive way.
+
+Run: ``python benchmarks/bench_refs.py [COUNT]``. It writes COUNT (default 20: a typical upload of
+10-20 selfies) 12 MP JPEGs made from ``sample_refs/`` (each upscaled to 12 MP, mirrored copies
+after the first 13) into a temporary folder, then measures in the same run:
+
+- ``pinglass``: the whole process, ``python -m pinglass refs DIR --json``, wall time including
+  interpreter start and imports, best of ROUNDS, divided by COUNT;
+- ``start-up``: ``python -m pinglass --help`` (interpreter and CLI, before cv2 and numpy load;
+  already inside the figure above);
+- ``naive``: in this process, per photo: full-size decode, Haar face detection on the full frame,
+  Laplacian variance of the whole image (OpenCV's default threading). It is slow, so it runs on
+  NAIVE_COUNT of the photos and reports ms per photo.
+
+Targets (issue 3): pinglass at least 20x faster than naive and under 60 ms per photo on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+from PIL import Image, ImageOps
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_refs"
+PIXELS = 12_000_000
+ROUNDS = 3
+NAIVE_COUNT = 4
+TARGET_MS = 60.0
+TARGET_RATIO = 20.0
+
+
+def make_photos(folder: Path, count: int) -> list[Path]:
+    """Write ``count`` 12 MP JPEGs built from the sample refs; returns their paths."""
+    sources = sorted(SAMPLES.glob("*.jpg"))
+    paths = []
+    for index in range(count):
+        with Image.open(sources[index % len(sources)]) as src:
+            img = ImageOps.exif_transpose(src).convert("RGB")
+        if index >= len(sources):
+            img = ImageOps.mirror(img)
+        scale = math.sqrt(PIXELS / (img.width * img.height))
+        img = img.resize(
+            (round(img.width * scale), round(img.height * scale)), Image.Resampling.BICUBIC
+        )
+        path = folder / f"DSC_{index:04d}.jpg"
+        img.save(path, "JPEG", quality=90)
+        paths.append(path)
+    return paths
+
+
+def time_process(args: list[str]) -> float:
+    """Best wall time, in seconds, of ROUNDS runs of ``python -m pinglass ARGS``."""
+    best = math.inf
+    env = os.environ | {"PINGLASS_DEBUG": "1"}
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "pinglass", *args], capture_output=True, env=env, check=False
+        )
+        best = min(best, time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"pinglass {' '.join(args)} failed: {done.stderr.decode()[-400:]}")
+    return best
+
+
+def naive_ms(paths: list[Path]) -> float:
+    """Milliseconds per photo for full decode + full-frame Haar + whole-image Laplacian."""
+    cascade = cv2.CascadeClassifier(
+        cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
+    )
+    times = []
+    for path in paths:
+        start = time.perf_counter()
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        cascade.detectMultiScale(gray, 1.1, 5, minSize=(30, 30))
+        cv2.Laplacian(gray, cv2.CV_64F).var()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.mean(times)
+
+
+def main(argv: list[str]) -> int:
+    count = int(argv[1]) if len(argv) > 1 else 20
+    with tempfile.TemporaryDirectory(prefix="pinglass-bench-") as tmp:
+        folder = Path(tmp)
+        print(f"writing {count} JPEGs of 12 MP into {folder} ...", flush=True)
+        paths = make_photos(folder, count)
+        size_mb = sum(p.stat().st_size for p in paths) / count / 2**20
+        print(f"  {count} photos, {size_mb:.1f} MB each, {os.cpu_count()} CPUs")
+        startup = time_process(["--help"])
+        whole = time_process(["refs", str(folder), "--json"])
+        out = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "pinglass", "refs", str(folder), "--json"],
+            capture_output=True,
+            check=True,
+        )
+        usable = sum(r["usable"] for r in json.loads(out.stdout)["references"])
+        naive = naive_ms(paths[:NAIVE_COUNT])
+    ours = 1000 * whole / count
+    ratio = naive / ours
+    print(f"pinglass refs (whole process): {ours:7.1f} ms/photo  ({whole:.2f} s for {count})")
+    share = 1000 * startup / count
+    print(f"  of which CLI start-up:       {share:7.1f} ms/photo  ({startup:.2f} s, --help)")
+    print(f"naive (full decode + Haar):    {naive:7.1f} ms/photo  (mean of {NAIVE_COUNT})")
+    print(f"speed-up: {ratio:.1f}x   usable photos found: {usable} of {count}")
+    ok = ours < TARGET_MS and ratio >= TARGET_RATIO
+    verdict = "met" if ok else "MISSED"
+    print(f"targets: < {TARGET_MS:.0f} ms/photo and >= {TARGET_RATIO:.0f}x: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
