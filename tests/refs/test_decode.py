@@ -123,3 +123,10 @@ def test_decompression_bomb_refused_before_allocating(
     finally:
         tracemalloc.stop()
     assert peak < 5_000_000  # a decoded buffer would be hundreds of megabytes
+
+
+def test_heic_gets_advice_not_silence(tmp_path: Path) -> None:
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(64))
+    with pytest.raises(Unreadable, match="export it as JPEG"):
+        read_header(path)

@@ -43,7 +43,9 @@ __all__ = [
     "reduction_for",
 ]
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+)
 """File name endings treated as photos (case-insensitive); other files are ignored."""
 
 MAX_PIXELS = 120_000_000
@@ -53,6 +55,10 @@ MAX_FILE_BYTES = 80 * 1024 * 1024
 """Largest file accepted, in bytes."""
 
 _ORIENTATION_TAG = 0x0112
+_HEIC = frozenset({".heic", ".heif"})
+# Listed as photos so an iPhone folder gets advice instead of "no photos here"; reading them
+# needs pillow-heif, a native dependency pinglass does not take on for one format.
+_HEIC_ADVICE = "export it as JPEG (iPhone: Settings > Camera > Formats > Most Compatible)"
 _JPEG_TAIL = 16 * 1024  # the final EOI marker must sit in the last 16 KB (trailers are small)
 
 
@@ -97,6 +103,8 @@ def read_header(path: Path) -> Header:
         raise Unreadable(f"cannot read the file ({exc.strerror or exc})") from exc
     if size == 0:
         raise Unreadable("the file is empty (0 bytes)")
+    if path.suffix.lower() in _HEIC:
+        raise Unreadable(f"{path.suffix} is not supported: {_HEIC_ADVICE}")
     if size > MAX_FILE_BYTES:
         raise Unreadable(
             f"the file is {size / 2**20:.0f} MB, over the {MAX_FILE_BYTES >> 20} MB limit"
@@ -179,7 +187,10 @@ def decode_gray(path: Path, header: Header, *, min_side: int = 400) -> Decoded:
         8: cv2.IMREAD_REDUCED_GRAYSCALE_8,
     }
     flags = reduced[factor] | cv2.IMREAD_IGNORE_ORIENTATION
-    pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    try:
+        pixels = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
+    except cv2.error as exc:
+        raise Unreadable(f"{header.format} pixel data could not be decoded ({exc.msg})") from exc
     if pixels is None or pixels.size == 0:
         raise Unreadable(f"{header.format} pixel data could not be decoded (corrupt or truncated)")
     gray = _orient(np.asarray(pixels, dtype=np.uint8), header.orientation)
