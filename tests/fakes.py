@@ -160,6 +160,8 @@ class FakeProvider(Provider):
         self.in_flight = 0
         self.max_in_flight = 0
         self.clock = clock
+        self.cancel_effective = False
+        """When true, a cancelled remote job answers polls as canceled (no image)."""
         self.times: list[tuple[str, str, float]] = []
         """``(op, prompt, clock time)`` of every submit and poll when ``clock`` is given."""
 
@@ -221,6 +223,8 @@ class FakeProvider(Provider):
         item = self._next("poll", req.prompt)
         if isinstance(item, BaseException):
             raise item
+        if self.cancel_effective and remote_id in self.cancelled:
+            raise Transient(f"job {remote_id} canceled", provider=self.name)
         if item is FAIL:
             self.in_flight -= 1
             raise Transient(

@@ -67,6 +67,22 @@ async def test_cancel_cancels_remote_jobs_then_resume_recovers_them(
     assert set(fake.creates.values()) == {1}  # re-attached, never re-created
 
 
+async def test_resume_recreates_remote_jobs_we_cancelled(run: RunFn) -> None:
+    fake = FakeProvider(polls_before_done=10_000)
+    plan = make_plan(2, concurrency=2)
+    task = asyncio.create_task(run(plan, [fake], keys_for(fake=[KEY])))
+    await _until(lambda: len(fake.ops("poll")) >= 2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    fake.cancel_effective, fake.polls_before_done = True, 1
+
+    outcome = await run(plan, [fake], keys_for(fake=[KEY]))
+    assert outcome.count("succeeded") == 2
+    assert set(fake.creates.values()) == {2}  # the cancelled job made nothing: made anew
+    assert len(fake.ops("poll")) >= 4  # each cancelled job was looked at before re-creating
+
+
 async def test_killed_mid_create_is_found_again_not_resent(run: RunFn, out_dir: Path) -> None:
     fake = FakeProvider()
     fake.enqueue(HANG, prompt="portrait number 2")

@@ -123,7 +123,7 @@ class JobRunner:
         state = self.ctx.states.get(self.job.index)
         result: ImageResult | None = None
         if state is not None and state.pending is not None:
-            result = await self._resume_pending(state.pending)
+            result = await self._resume_pending(state.pending, cancelled=state.cancelled)
         elif state is not None and state.intent is not None:
             result = await self._resume_intent(state.intent)
         return result if result is not None else await self._fresh()
@@ -293,8 +293,14 @@ class JobRunner:
         ok = self._result("succeeded", att, file=rel, cost=cost, cost_source=source, seed=seed)
         return self._finish(ok)
 
-    async def _resume_pending(self, rec: dict[str, Any] | Any) -> ImageResult | None:
-        """A remote job an earlier run created: poll it, never create it again."""
+    async def _resume_pending(
+        self, rec: dict[str, Any] | Any, *, cancelled: bool = False
+    ) -> ImageResult | None:
+        """A remote job an earlier run created: poll it, never create it again.
+
+        If that run cancelled it (second Ctrl-C) and it did not finish after all, the job is
+        over: ``None`` tells the caller to create it anew.
+        """
         att = self._attempt_from(rec)
         if att is None:
             msg = f"remote job {rec.get('remote_id')} is pending on {rec.get('provider')}"
@@ -312,6 +318,11 @@ class JobRunner:
         try:
             outcome = await self._poll(att)
         except ProviderError as exc:
+            if cancelled:
+                self.live = None
+                self._release()
+                self.ctx.record_result(self.job, self._failed(att, exc))
+                return None
             step = self._poll_failed(att, exc)
             return step if isinstance(step, ImageResult) else None
         return await self._deliver(att, outcome)

@@ -59,6 +59,8 @@ class JobState:
     """A ``submit`` record whose remote job has no result yet: re-attach, never re-create."""
     intent: Mapping[str, Any] | None = None
     """An ``intent`` with neither a remote id nor a result after it: an ambiguous create."""
+    cancelled: bool = False
+    """We cancelled the pending remote job (second Ctrl-C) and the provider accepted."""
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
@@ -82,6 +84,7 @@ def job_states(records: Iterable[Mapping[str, Any]], jobs: Iterable[Job]) -> dic
     """Fold the journal into one :class:`JobState` per job index of ``jobs`` that has history."""
     keys = {job_key(j): j.index for j in jobs}
     raw: dict[int, dict[str, Mapping[str, Any] | None]] = {}
+    cancelled: set[int] = set()
     for rec in records:
         index = keys.get(str(rec.get("job")))
         if index is None:
@@ -92,11 +95,18 @@ def job_states(records: Iterable[Mapping[str, Any]], jobs: Iterable[Job]) -> dic
             st["intent"] = rec
         elif ev == "submit":
             st["pending"], st["intent"] = rec, None
+            cancelled.discard(index)
+        elif ev == "cancel" and rec.get("accepted") and st["pending"] is not None:
+            if st["pending"].get("remote_id") == rec.get("remote_id"):
+                cancelled.add(index)
         elif ev == "result" and rec.get("status") == "succeeded":
             st["done"], st["pending"], st["intent"] = rec, None, None
         elif ev == "result" and not rec.get("recoverable"):
             st["pending"], st["intent"] = None, None
-    return {i: JobState(s["done"], s["pending"], s["intent"]) for i, s in raw.items()}
+    return {
+        i: JobState(s["done"], s["pending"], s["intent"], i in cancelled and bool(s["pending"]))
+        for i, s in raw.items()
+    }
 
 
 class Journal:
