@@ -5,7 +5,8 @@ points; a deduction under half a point is dropped (and not subtracted), so every
 explained. Curves and thresholds, and where they come from:
 
 * **Sharpness** (weight 35). Laplacian variance on the 128 px face crop, scaled by ``(0.5 / mean
-  luminance)^2`` so a dark face is not also called blurred (the Laplacian grows with brightness).
+  luminance)^2`` (mean floored at 0.15) so a dark face is not also called blurred: the Laplacian
+  grows with brightness.
   Log-linear between 50 and 500 (fine scale) and 400 and 4000 (coarse scale); the worse of the
   two counts. Calibrated on ``sample_refs/``: in-focus faces read 900-1600 and 5000-8000, the
   blurred one about 75 and 480.
@@ -86,7 +87,7 @@ def _cost(weight: float, quality: float, text: str) -> Penalty:
 
 def _adjusted_sharpness(m: FaceMeasures) -> tuple[float, float]:
     """Laplacian variances (fine, coarse) as if the face's mean luminance were 0.5."""
-    gain = (0.5 / max(m.exposure.mean, 0.05)) ** 2
+    gain = (0.5 / max(m.exposure.mean, 0.15)) ** 2  # at most 11x: beyond, it is noise
     return m.sharpness * gain, m.sharpness_coarse * gain
 
 
