@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from runner_fixtures import *  # noqa: F403 - fixtures
 
 from fakes import FakeClock, FakeProvider, RunFn, entry, keys_for, make_plan, png_bytes
 from pinglass.errors import NoUsableProvider

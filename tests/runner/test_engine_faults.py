@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from runner_fixtures import *  # noqa: F403 - fixtures
 
 from fakes import DROP, FAIL, FakeClock, FakeProvider, RunFn, entry, keys_for, make_plan
 from pinglass.errors import ContentRejected, RateLimited, Transient
@@ -209,3 +210,61 @@ async def test_unreachable_poll_keeps_the_job_pending_for_a_rerun(
     assert [x.status for x in second.results] == ["succeeded", "reused"]
     assert fake.creates["portrait number 1"] == 1  # re-attached, not re-created
     assert second.results[0].remote_id == r.remote_id
+
+
+async def test_non_image_output_is_invalid_response_and_billed(run: RunFn, out_dir: Path) -> None:
+    fake = FakeProvider()
+    fake.enqueue(b"<html>oops</html>", op="download")
+    outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    r = outcome.results[0]
+    assert r.status == "failed" and r.error is not None and r.error.kind == "invalid_response"
+    assert r.cost_usd == entry().price  # the provider made (and billed) it
+    assert not (out_dir / "images").exists() or not any((out_dir / "images").iterdir())
+
+
+async def test_transient_download_is_retried(run: RunFn) -> None:
+    fake = FakeProvider()
+    fake.enqueue(Transient("reset", provider="fake", maybe_accepted=True), op="download")
+    outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    assert outcome.results[0].status == "succeeded" and outcome.retries == 1
+
+
+async def test_billed_figure_from_the_provider_is_settled(run: RunFn, events: list[Event]) -> None:
+    from pinglass.providers.base import Finished, ImageData
+
+    fake = FakeProvider(asynchronous=False)
+    billed = Finished(
+        images=(ImageData(url="https://x.invalid/a.png"),), billed_usd=Decimal("0.0123")
+    )
+    fake.enqueue(billed)
+    outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    r = outcome.results[0]
+    assert r.cost_usd == Decimal("0.0123") and r.cost_source == "provider"
+    assert r.estimated_cost_usd == entry().price
+    last = [e for e in events if isinstance(e, CostUpdated)][-1]
+    assert last.spent == Decimal("0.0123") and last.reserved == 0
+
+
+async def test_a_job_that_never_finishes_times_out_and_stays_pending(
+    run: RunFn,
+    settings,
+    out_dir: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    fake = FakeProvider(polls_before_done=10_000)
+    short = settings.model_copy(update={"poll_timeout": 5.0})
+    outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]), settings=short)
+    r = outcome.results[0]
+    assert r.status == "failed" and r.error is not None and "still running" in r.error.message
+    fake.polls_before_done = 1
+    again = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    assert again.results[0].status == "succeeded" and fake.creates["portrait number 1"] == 1
+
+
+async def test_keys_never_reach_results_or_journal(run: RunFn, out_dir: Path) -> None:
+    CANARY = "sk-CANARY-0123456789abcdefCANARY"  # the suite's canary value
+    fake = FakeProvider(dead_keys=[CANARY])
+    fake.enqueue(DROP, prompt="portrait number 2")
+    outcome = await run(make_plan(3), [fake], keys_for(fake=[CANARY, KEY]))
+    assert outcome.count("succeeded") == 3
+    assert CANARY not in (out_dir / "journal.jsonl").read_text()
+    assert CANARY not in repr(outcome)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from runner_fixtures import *  # noqa: F403 - fixtures
 
 from fakes import HANG, FakeProvider, RunFn, entry, keys_for, make_plan
 from pinglass.runner.events import Event, JobFinished, RunStopping

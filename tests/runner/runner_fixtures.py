@@ -1,4 +1,8 @@
-"""Fixtures for runner tests: settings, a fake clock, and a one-call ``run`` helper."""
+"""Fixtures for runner tests: settings, a fake clock, and a one-call ``run`` helper.
+
+Not a ``conftest.py``: other test modules do ``from conftest import CANARY``, and a second
+conftest would shadow the suite's. Test modules here use ``from runner_fixtures import *``.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from pinglass.runner.plan import Plan
 from pinglass.runner.results import RunOutcome
 from pinglass.secrets import ApiKey
 from pinglass.settings import Settings
+
+__all__ = ["clock", "events", "out_dir", "run", "settings"]
 
 
 @pytest.fixture

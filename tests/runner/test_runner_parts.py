@@ -1,0 +1,212 @@
+"""Unit tests for the engine's parts: retry policies, limiter, files, journal, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeClock, png_bytes
+from pinglass.errors import (
+    AuthError,
+    ContentRejected,
+    InvalidRequest,
+    QuotaError,
+    RateLimited,
+    Transient,
+)
+from pinglass.runner.files import InvalidResponse, image_extension, is_image_file, write_atomic
+from pinglass.runner.journal import Journal, job_key, job_states, read_journal
+from pinglass.runner.keys import NO_KEY, Breaker, KeyPool, shown_key
+from pinglass.runner.limiter import RateLimiter
+from pinglass.runner.plan import Job
+from pinglass.runner.retry import (
+    is_remote_failure,
+    poll_policy,
+    retryable_poll,
+    retryable_submit,
+    submit_policy,
+)
+from pinglass.secrets import ApiKey
+
+ambiguous = Transient("read timeout", maybe_accepted=True)
+refused = Transient("connect refused", maybe_accepted=False)
+answered_5xx = Transient("HTTP 503", status_code=503)
+job_failed = Transient("prediction failed", status_code=200)
+
+
+@pytest.mark.parametrize(
+    ("exc", "submit", "poll"),
+    [
+        (RateLimited("429"), True, True),
+        (refused, True, True),
+        (answered_5xx, True, True),
+        (ambiguous, False, True),
+        (job_failed, False, False),
+        (AuthError("401"), False, False),
+        (QuotaError("402"), False, False),
+        (ContentRejected("nsfw"), False, False),
+        (InvalidRequest("422"), False, False),
+        (ValueError("bug"), False, False),
+    ],
+)
+def test_policy_table(exc: BaseException, submit: bool, poll: bool) -> None:
+    assert retryable_submit(exc) is submit
+    assert retryable_poll(exc) is poll
+
+
+def test_remote_failure_needs_an_answer() -> None:
+    assert is_remote_failure(job_failed)
+    assert not is_remote_failure(answered_5xx) and not is_remote_failure(refused)
+    assert not is_remote_failure(InvalidRequest("x", status_code=200))
+
+
+def _script(*items: object):  # type: ignore[no-untyped-def]
+    queue = list(items)
+    calls: list[int] = []
+
+    async def fn() -> str:
+        calls.append(1)
+        item = queue.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return str(item)
+
+    return fn, calls
+
+
+@pytest.mark.anyio
+async def test_retry_after_then_backoff_then_success() -> None:
+    clock = FakeClock()
+    seen: list[tuple[str, float, int]] = []
+    fn, calls = _script(RateLimited("429", retry_after=7.0), answered_5xx, "ok")
+    policy = submit_policy(
+        sleep=clock.sleep, on_retry=lambda e, w, n: seen.append((type(e).__name__, w, n))
+    )
+    assert await policy(fn) == "ok"
+    assert len(calls) == 3 and clock.sleeps[0] == 7.0 and 0 <= clock.sleeps[1] <= 2.0
+    assert [s[0] for s in seen] == ["RateLimited", "Transient"] and seen[1][2] == 2
+
+
+@pytest.mark.anyio
+async def test_retry_after_is_capped_and_errors_reraise_as_themselves() -> None:
+    clock = FakeClock()
+    fn, calls = _script(RateLimited("429", retry_after=3600.0), AuthError("401"))
+    with pytest.raises(AuthError):
+        await poll_policy(sleep=clock.sleep)(fn)
+    assert clock.sleeps == [60.0] and len(calls) == 2
+
+
+@pytest.mark.anyio
+async def test_ambiguous_create_is_not_retried_and_attempts_are_bounded() -> None:
+    clock = FakeClock()
+    fn, calls = _script(ambiguous)
+    with pytest.raises(Transient):
+        await submit_policy(sleep=clock.sleep)(fn)
+    assert len(calls) == 1
+    fn, calls = _script(*[refused] * 5)
+    with pytest.raises(Transient):
+        await poll_policy(attempts=3, sleep=clock.sleep, max_wait=0.5)(fn)
+    assert len(calls) == 3 and all(0 <= s <= 0.5 for s in clock.sleeps)
+
+
+@pytest.mark.anyio
+async def test_limiter_spaces_creates_after_the_burst() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(60, clock=clock, sleep=clock.sleep)  # 1/s, burst of 6
+    for _ in range(8):
+        await limiter.acquire()
+    assert clock() - 1000.0 == pytest.approx(2.0)
+    assert limiter.waited == pytest.approx(2.0)
+
+
+@pytest.mark.anyio
+async def test_limiter_pause_holds_every_caller() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(6000, clock=clock, sleep=clock.sleep)
+    limiter.pause(5.0)
+    limiter.pause(2.0)  # a shorter pause never shortens a longer one
+    assert limiter.paused_for == 5.0
+    await asyncio.gather(limiter.acquire(), limiter.wait_pause())
+    assert clock() == pytest.approx(1005.0) and limiter.paused_for == 0
+    with pytest.raises(ValueError, match="rpm"):
+        RateLimiter(0, clock=clock, sleep=clock.sleep)
+
+
+def test_image_extension_and_atomic_write(tmp_path: Path) -> None:
+    assert image_extension(png_bytes()) == "png"
+    with pytest.raises(InvalidResponse) as info:
+        image_extension(b"<html>rate limited</html>", provider="x")
+    assert info.value.kind == "invalid_response"
+    target = tmp_path / "images" / "01-a.png"
+    write_atomic(target, png_bytes())
+    write_atomic(target, png_bytes(4, 4, "red"))
+    assert is_image_file(target) and not is_image_file(tmp_path / "missing.png")
+    assert [p.name for p in target.parent.iterdir()] == ["01-a.png"]  # no temp files left
+
+
+def test_journal_fold_and_torn_tail(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    jobs = [Job(index=1, prompt_id="a", prompt="A"), Job(index=2, prompt_id="b", prompt="B")]
+    k1, k2 = job_key(jobs[0]), job_key(jobs[1])
+    j = Journal(path)
+    j.write({"ev": "intent", "job": k1})
+    j.write({"ev": "submit", "job": k1, "remote_id": "r1"})
+    j.write({"ev": "cancel", "job": k1, "remote_id": "r1", "accepted": True})
+    j.write({"ev": "intent", "job": k2})
+    j.close()
+    j.close()
+    with pytest.raises(RuntimeError):
+        j.write({"ev": "x", "job": k1})
+    with path.open("a") as fh:
+        fh.write('{"ev":"result","job":"' + k2)  # torn by a kill
+    again = Journal(path)
+    again.write({"ev": "result", "job": k2, "status": "succeeded", "file": "images/02-b.png"})
+    again.close()
+    records = read_journal(path)
+    assert len(records) == 5 and path.read_text().count("\n") == 6
+    states = job_states(records, jobs)
+    assert states[1].pending is not None and states[1].cancelled and states[1].intent is None
+    assert states[2].done is not None and states[2].intent is None
+    assert read_journal(tmp_path / "none.jsonl") == []
+    assert json.loads(path.read_text().splitlines()[0])["ev"] == "intent"
+
+
+def test_recoverable_failure_keeps_the_remote_job_pending() -> None:
+    job = Job(index=1, prompt_id="a", prompt="A")
+    k = job_key(job)
+    recs = [
+        {"ev": "submit", "job": k, "remote_id": "r1"},
+        {"ev": "result", "job": k, "status": "failed", "recoverable": True},
+    ]
+    assert job_states(recs, [job])[1].pending is not None
+    recs[1]["recoverable"] = False
+    assert job_states(recs, [job])[1].pending is None
+
+
+def test_key_pool_rotates_and_retires() -> None:
+    a, b = ApiKey.of("sk-aaaaaaaaaaaa1111", "A"), ApiKey.of("sk-bbbbbbbbbbbb2222", "B")
+    pool = KeyPool([a, b])
+    assert [pool.take(), pool.take(), pool.take()] == [a, b, a]
+    pool.retire(b)
+    assert pool.take() is a and pool.take() is a and pool.is_retired(b)
+    assert pool.find(a.fingerprint) is a and pool.find(b.fingerprint) is None
+    pool.retire(a)
+    assert pool.take() is None and pool.active == []
+    assert shown_key(NO_KEY) is None and shown_key(a) == "sk-…1111"
+
+
+def test_breaker_opens_after_consecutive_failures() -> None:
+    breaker = Breaker(3)
+    breaker.failure()
+    breaker.failure()
+    breaker.success()
+    breaker.failure()
+    breaker.failure()
+    assert not breaker.is_open
+    breaker.failure()
+    assert breaker.is_open
+    with pytest.raises(ValueError, match="threshold"):
+        Breaker(0)
