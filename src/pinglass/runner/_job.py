@@ -29,9 +29,7 @@ per output image, so a job that made no image is treated as not billed.
 from __future__ import annotations
 
 import asyncio
-import enum
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
@@ -49,11 +47,20 @@ from pinglass.errors import (
     Transient,
 )
 from pinglass.money import ZERO, BudgetExceeded, Reservation, usd
-from pinglass.providers.base import Finished, GenerationRequest, Pending, Provider
+from pinglass.providers.base import Finished, Pending, Provider
+from pinglass.runner._attempt import (
+    AmbiguousCreate,
+    Attempt,
+    Step,
+    ambiguous,
+    down,
+    make_result,
+    show,
+    where,
+)
 from pinglass.runner._context import RunContext
 from pinglass.runner.events import JobFinished, JobPolling, JobStarted
 from pinglass.runner.files import InvalidResponse, image_extension, write_atomic
-from pinglass.runner.keys import shown_key
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageError, ImageResult, ImageStatus
 from pinglass.runner.retry import is_remote_failure, poll_policy, submit_policy
@@ -62,33 +69,6 @@ from pinglass.secrets import ApiKey, redact
 __all__ = ["AmbiguousCreate", "JobRunner"]
 
 T = TypeVar("T")
-
-
-class AmbiguousCreate(ProviderError):
-    """A create may have reached the provider and cannot be found again: maybe billed."""
-
-    kind = "ambiguous"
-
-
-class Step(enum.Enum):
-    """What the fallback loop does after an attempt that produced no final result."""
-
-    NEXT_KEY = "next_key"
-    NEXT_PROVIDER = "next_provider"
-    AGAIN = "again"
-
-
-@dataclass(slots=True)
-class Attempt:
-    """One try of a job on one provider, model and key."""
-
-    provider: str
-    model: str
-    prov: Provider
-    key: ApiKey
-    price: Decimal
-    req: GenerationRequest | None
-    remote_id: str | None = None
 
 
 class JobRunner:
@@ -143,7 +123,7 @@ class JobRunner:
                 elif step is Step.NEXT_PROVIDER:
                     break
             if ctx.breakers[entry.provider].is_open and self.last_error is None:
-                self.last_error = _down(entry.provider)
+                self.last_error = down(entry.provider)
         return self._give_up()
 
     async def _attempt(self, entry: ModelEntry, prov: Provider, key: ApiKey) -> ImageResult | Step:
@@ -158,7 +138,7 @@ class JobRunner:
             status: ImageStatus = "not_run" if self.sent == 0 else "failed"
             return self._finish(self._result(status, att, error=ImageError("budget", str(exc))))
         ctx.cost_updated()
-        ctx.emit(JobStarted(job.index, job.prompt_id, att.provider, att.model, _show(key)))
+        ctx.emit(JobStarted(job.index, job.prompt_id, att.provider, att.model, show(key)))
         try:
             outcome = await self._submit(att)
         except (AuthError, QuotaError) as exc:
@@ -179,7 +159,7 @@ class JobRunner:
         """Send the create (policy A); an ambiguous send is reconciled, never repeated blindly."""
         for sends in (1, 2):
             since = self.ctx.wall()
-            self.ctx.record(self.job, "intent", **self._where(att))
+            self.ctx.record(self.job, "intent", **where(att))
             self.ctx.in_flight.add(self.job.index)
             if self.started is None:
                 self.started = self.ctx.clock()
@@ -195,11 +175,11 @@ class JobRunner:
                 except AmbiguousCreate:
                     raise
                 except ProviderError as err:  # the look-up failed: still ambiguous
-                    raise self._ambiguous(att, exc) from err
+                    raise ambiguous(att, exc) from err
                 if found is not None:
                     return found
                 if sends == 2:
-                    raise self._ambiguous(att, exc) from exc
+                    raise ambiguous(att, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send(self, att: Attempt) -> Pending | Finished:
@@ -215,7 +195,7 @@ class JobRunner:
         if att.price == ZERO:
             return None  # a free model: sending again costs nothing
         if not att.prov.can_reattach or att.req is None:
-            raise self._ambiguous(att, exc) from exc
+            raise ambiguous(att, exc) from exc
         req, since = att.req, since - self.ctx.config.reattach_slack
         return await self._retrying(
             poll_policy, att, lambda: att.prov.find_submitted(req, att.key, since=since)
@@ -224,7 +204,7 @@ class JobRunner:
     async def _complete(self, att: Attempt, outcome: Pending | Finished) -> ImageResult | Step:
         if isinstance(outcome, Pending):
             att.remote_id = outcome.remote_id
-            self.ctx.record(self.job, "submit", remote_id=att.remote_id, **self._where(att))
+            self.ctx.record(self.job, "submit", remote_id=att.remote_id, **where(att))
             self.ctx.emit(JobPolling(self.job.index, outcome.remote_id))
             self.live = att
             try:
@@ -233,7 +213,7 @@ class JobRunner:
                 return self._poll_failed(att, exc)
         elif outcome.remote_id:
             att.remote_id = outcome.remote_id  # journaled so a crash before the file lands
-            self.ctx.record(self.job, "submit", remote_id=att.remote_id, **self._where(att))
+            self.ctx.record(self.job, "submit", remote_id=att.remote_id, **where(att))
         return await self._deliver(att, outcome)
 
     async def _poll(self, att: Attempt) -> Finished:
@@ -311,7 +291,7 @@ class JobRunner:
         self.ctx.in_flight.add(self.job.index)
         self.started = self.ctx.clock()
         self.ctx.emit(
-            JobStarted(self.job.index, self.job.prompt_id, att.provider, att.model, _show(att.key))
+            JobStarted(self.job.index, self.job.prompt_id, att.provider, att.model, show(att.key))
         )
         self.ctx.emit(JobPolling(self.job.index, att.remote_id))
         self.live = att
@@ -390,7 +370,7 @@ class JobRunner:
 
         async def once() -> T:
             if create and breaker.is_open:
-                raise _down(att.provider)
+                raise down(att.provider)
             if not create:
                 await ctx.limiters[att.provider].wait_pause()
             try:
@@ -446,23 +426,6 @@ class JobRunner:
         self.ctx.cost_updated()
         return amount
 
-    def _where(self, att: Attempt) -> dict[str, Any]:
-        return {
-            "provider": att.provider,
-            "model": att.model,
-            "key_id": att.key.fingerprint,
-            "fingerprint": att.req.fingerprint() if att.req is not None else None,
-            "price": str(att.price),
-        }
-
-    def _ambiguous(self, att: Attempt, exc: Transient) -> AmbiguousCreate:
-        return AmbiguousCreate(
-            f"the create was cut off after it was sent ({exc.message}); it may have been"
-            f" billed (about ${att.price}), so it was not sent again",
-            provider=att.provider,
-            model=att.model,
-        )
-
     def _finish(self, result: ImageResult, *, recoverable: bool = False) -> ImageResult:
         self.ctx.record_result(self.job, result, recoverable=recoverable)
         self.ctx.emit(JobFinished(result))
@@ -494,47 +457,6 @@ class JobRunner:
         error = ImageError(exc.kind, redact(exc.message + note))
         return self._result("failed", att, error=error, cost=cost, cost_source=cost_source)
 
-    def _result(
-        self,
-        status: ImageStatus,
-        att: Attempt | None,
-        *,
-        file: str | None = None,
-        cost: Decimal = ZERO,
-        cost_source: Literal["catalog", "provider"] = "catalog",
-        error: ImageError | None = None,
-        seed: int | None = None,
-    ) -> ImageResult:
-        job = self.job
-        refs = tuple(r.name for r in att.req.references) if att and att.req else ()
+    def _result(self, status: ImageStatus, att: Attempt | None, **fields: Any) -> ImageResult:
         latency = None if self.started is None else round(self.ctx.clock() - self.started, 3)
-        return ImageResult(
-            index=job.index,
-            prompt_id=job.prompt_id,
-            prompt=job.prompt,
-            status=status,
-            file=file,
-            provider=att.provider if att else None,
-            model=att.model if att else None,
-            key=shown_key(att.key) if att else None,
-            reference=refs[0] if refs else None,
-            seed=seed if seed is not None else job.seed,
-            attempts=self.sent,
-            latency_s=latency,
-            cost_usd=cost,
-            cost_source=cost_source,
-            remote_id=att.remote_id if att else None,
-            error=error,
-            estimated_cost_usd=att.price if att else None,
-            references=refs,
-        )
-
-
-def _show(key: ApiKey) -> str:
-    return shown_key(key) or ""
-
-
-def _down(provider: str) -> ProviderDown:
-    return ProviderDown(
-        "failing repeatedly (circuit breaker open); remaining images fall back", provider=provider
-    )
+        return make_result(self.job, status, att, attempts=self.sent, latency_s=latency, **fields)
