@@ -141,3 +141,29 @@ def test_fake_clock_records_sleeps() -> None:
     asyncio.run(clock.sleep(2.5))
     assert clock.sleeps == [2.5] and clock() == 1002.5
     assert png_bytes().startswith(b"\x89PNG")
+
+
+async def test_provider_without_keys_is_skipped_for_the_next(run: RunFn) -> None:
+    a, b = FakeProvider("a"), FakeProvider("b")
+    plan = make_plan(3, [entry("a"), entry("b")])
+    outcome = await run(plan, [a, b], keys_for(b=["bk_key_bbbbbbbb1"]))
+    assert {r.provider for r in outcome.results} == {"b"} and a.calls == []
+
+
+async def test_default_concurrency_comes_from_the_first_model(run: RunFn) -> None:
+    fake = FakeProvider(polls_before_done=3)
+    plan = make_plan(9, [entry(concurrency=2)])
+    await run(plan, [fake], keys_for(fake=["fk_key_aaaaaaaaaaaa"]))
+    assert fake.max_in_flight == 2
+
+
+async def test_sync_provider_results_are_not_journaled_as_pollable(
+    run: RunFn, out_dir: Path
+) -> None:
+    from pinglass.providers.mock import Mock
+
+    mock = Mock(options={"latency": 0})
+    plan = make_plan(2, [entry("mock", price="0")])
+    outcome = await run(plan, {"mock": mock})
+    assert outcome.count("succeeded") == 2
+    assert all(r["ev"] != "submit" for r in journal(out_dir))

@@ -211,8 +211,10 @@ class JobRunner:
                 outcome = await self._poll(att)
             except ProviderError as exc:
                 return self._poll_failed(att, exc)
-        elif outcome.remote_id:
-            att.remote_id = outcome.remote_id  # journaled so a crash before the file lands
+        elif outcome.remote_id and type(att.prov).poll is not Provider.poll:
+            # Journaled so a crash before the file lands re-polls instead of paying again;
+            # a synchronous provider cannot be polled, so its intent record stands instead.
+            att.remote_id = outcome.remote_id
             self.ctx.record(self.job, "submit", remote_id=att.remote_id, **where(att))
         return await self._deliver(att, outcome)
 
