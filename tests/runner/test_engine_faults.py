@@ -268,3 +268,18 @@ async def test_keys_never_reach_results_or_journal(run: RunFn, out_dir: Path) ->
     assert outcome.count("succeeded") == 3
     assert CANARY not in (out_dir / "journal.jsonl").read_text()
     assert CANARY not in repr(outcome)
+
+
+async def test_unwritable_output_is_reported_and_refetched_on_rerun(
+    run: RunFn, out_dir: Path
+) -> None:
+    fake = FakeProvider()
+    out_dir.mkdir(parents=True)
+    (out_dir / "images").write_text("a file where the images folder should be")
+    first = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    r = first.results[0]
+    (out_dir / "images").unlink()
+    assert r.error is not None and r.error.kind == "io" and r.cost_usd == entry().price
+    again = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    assert again.results[0].status == "succeeded"
+    assert fake.creates["portrait number 1"] == 1

@@ -269,8 +269,13 @@ class JobRunner:
             failed = self._failed(att, exc, cost=cost, cost_source=source)
             return self._finish(failed, recoverable=recoverable)
         rel = f"images/{self.job.stem}.{ext}"
-        write_atomic(ctx.out_dir / rel, data)
         cost = self._settle(att, billed)
+        try:
+            write_atomic(ctx.out_dir / rel, data)
+        except OSError as exc:  # disk full, permissions: paid for, so keep it re-fetchable
+            err = ImageError("io", f"could not write {rel}: {exc.strerror or exc}")
+            failed = self._result("failed", att, error=err, cost=cost, cost_source=source)
+            return self._finish(failed, recoverable=att.remote_id is not None)
         seed = outcome.seed if outcome.seed is not None else self.job.seed
         ok = self._result("succeeded", att, file=rel, cost=cost, cost_source=source, seed=seed)
         return self._finish(ok)
