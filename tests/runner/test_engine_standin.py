@@ -145,3 +145,26 @@ def test_sigkill_mid_run_then_resume_pays_once_and_recovers_everything(
     images = sorted(p.name for p in (out / "images").iterdir() if not p.name.startswith("."))
     assert images == [f"{i:02d}-shot{i}.png" for i in range(1, n + 1)]
     assert all(is_image_file(out / "images" / name) for name in images)
+
+
+@pytest.mark.anyio
+async def test_second_ctrl_c_cancels_remote_predictions_then_resume_makes_them(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    with StandIn(latency=30.0, hold=False) as server:
+        task = asyncio.create_task(_run(server, plan_of(2, concurrency=2), out, [TOKEN]))
+        for _ in range(400):
+            if sum(server.creates.values()) == 2 and (out / "journal.jsonl").exists():
+                if (out / "journal.jsonl").read_text().count('"ev":"submit"') == 2:
+                    break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert {p["status"] for p in server.predictions.values()} == {"canceled"}
+
+        server.latency = 0.1
+        outcome = await _run(server, plan_of(2, concurrency=2), out, [TOKEN])
+    assert outcome.count("succeeded") == 2
+    assert set(server.creates.values()) == {2}  # cancelled ones made nothing; made once more

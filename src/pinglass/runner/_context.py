@@ -39,7 +39,7 @@ class EngineConfig:
     retry_max: float = 30.0
     """Longest backoff between two tries, in seconds."""
     breaker_threshold: int = 8
-    """Consecutive transient failures that mark a provider down for the run."""
+    """Consecutive transient create failures that mark a provider down for the run."""
     remote_failures: int = 2
     """Jobs the provider reports as failed that may be re-created, per image."""
     cancel_timeout: float = 5.0

@@ -218,14 +218,14 @@ class JobRunner:
             self.ctx.record(self.job, "submit", remote_id=att.remote_id, **where(att))
         return await self._deliver(att, outcome)
 
-    async def _poll(self, att: Attempt) -> Finished:
+    async def _poll(self, att: Attempt, *, attempts: int | None = None) -> Finished:
         ctx, remote_id = self.ctx, att.remote_id
         assert remote_id is not None  # noqa: S101
         deadline = ctx.clock() + ctx.settings.poll_timeout
         while True:
             await ctx.sleep(ctx.settings.poll_interval)
             outcome = await self._retrying(
-                poll_policy, att, lambda: att.prov.poll(remote_id, att.key)
+                poll_policy, att, lambda: att.prov.poll(remote_id, att.key), attempts=attempts
             )
             if isinstance(outcome, Finished):
                 self.live = None
@@ -303,7 +303,8 @@ class JobRunner:
         self.ctx.emit(JobPolling(self.job.index, att.remote_id))
         self.live = att
         try:
-            outcome = await self._poll(att)
+            # A job we cancelled is looked at once: it finished after all, or it is over.
+            outcome = await self._poll(att, attempts=1 if cancelled else None)
         except ProviderError as exc:
             if cancelled:
                 self.live = None
@@ -371,15 +372,21 @@ class JobRunner:
         fn: Callable[[], Awaitable[T]],
         *,
         create: bool = False,
+        attempts: int | None = None,
     ) -> T:
-        """Run ``fn`` under a retry policy, feeding the provider's circuit breaker."""
+        """Run ``fn`` under a retry policy; creates feed the provider's circuit breaker.
+
+        Only creates count: the breaker exists to stop paying attention to a provider that
+        cannot take new work, and a poll of a cancelled or expired job says nothing about that.
+        """
         ctx, breaker = self.ctx, self.ctx.breakers[att.provider]
 
         async def once() -> T:
-            if create and breaker.is_open:
-                raise down(att.provider)
             if not create:
                 await ctx.limiters[att.provider].wait_pause()
+                return await fn()
+            if breaker.is_open:
+                raise down(att.provider)
             try:
                 value = await fn()
             except Transient as exc:
@@ -391,7 +398,7 @@ class JobRunner:
 
         cfg = ctx.config
         policy = factory(
-            attempts=cfg.submit_attempts if create else cfg.poll_attempts,
+            attempts=attempts or (cfg.submit_attempts if create else cfg.poll_attempts),
             sleep=ctx.sleep,
             on_retry=ctx.on_retry(self.job.index, att.provider),
             initial=cfg.retry_initial,
