@@ -19,11 +19,16 @@ poll unreachable / timed out        failed, remote id stays pending in the      
                                     journal: a re-run re-attaches to it
 download failed / not an image      failed (``invalid_response`` for non-images); settle
                                     a transient one is re-fetched on a re-run
+image cannot be written (OSError)   failed ``io``; re-fetched on a re-run         settle
+stop set (first Ctrl-C)             no new create or fallback; ``not_run``        release
+cancelled (second Ctrl-C)           remote job cancelled where possible; a        release
+                                    re-run polls it once, else makes it anew
 ==================================  ============================================  ==========
 
 "Reported failed" means the provider answered the poll with the job's failure (a ``Transient``
 carrying a 2xx status, see :func:`pinglass.runner.retry.is_remote_failure`); catalog prices are
-per output image, so a job that made no image is treated as not billed.
+per output image, so a job that made no image is treated as not billed. An adapter that
+reports a failed job as ``InvalidRequest``/``ContentRejected`` makes it final instead.
 """
 
 from __future__ import annotations
