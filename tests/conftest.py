@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import respx
 
+from canary import CANARY
 from pinglass.providers import PROVIDERS
 
-CANARY = "sk-CANARY-0123456789abcdefCANARY"
-"""A recognisable fake key: tests assert it never appears in any output."""
+__all__ = ["CANARY"]
 
 _VENDOR_VARS = {var for entry in PROVIDERS.values() for var in entry.key_env_vars}
 
