@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import CANARY
+from canary import CANARY
 from pinglass.errors import UsageError
 from pinglass.report import (
     REPORT_NAME,

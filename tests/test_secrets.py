@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from conftest import CANARY
+from canary import CANARY
 from pinglass.secrets import ApiKey, mask, redact, redact_headers
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CANARY
+from canary import CANARY
 from pinglass.errors import ConfigError
 from pinglass.providers import PROVIDERS
 from pinglass.settings import (
