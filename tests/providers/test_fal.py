@@ -12,7 +12,7 @@ import httpx
 import pytest
 from _helpers import BAD_KEY, KEY, adapter, make_ref
 
-from pinglass.errors import ContentRejected, InvalidRequest, QuotaError
+from pinglass.errors import ContentRejected, InvalidRequest, QuotaError, Transient
 from pinglass.providers.base import Finished, GenerationRequest, Pending
 from pinglass.providers.fal import Fal
 
@@ -102,12 +102,25 @@ async def test_flagged_image_is_content_rejected() -> None:
 
 
 @pytest.mark.anyio
-async def test_completed_with_error_fails() -> None:
+async def test_failed_job_is_retryable_because_fal_does_not_bill_failures() -> None:
     async with adapter(Fal, BASE) as (provider, router):
         router.get(f"/{RID}/status").respond(
             json={"status": "COMPLETED", "error": "runner crashed", "error_type": "internal"}
         )
-        with pytest.raises(InvalidRequest, match="runner crashed"):
+        with pytest.raises(Transient, match="runner crashed") as caught:
+            await provider.poll(RID, KEY)
+    # A 2xx status with maybe_accepted False is what the runner re-creates (not billed).
+    assert caught.value.status_code == 200
+    assert caught.value.maybe_accepted is False
+
+
+@pytest.mark.anyio
+async def test_failed_job_with_bad_input_is_final() -> None:
+    async with adapter(Fal, BASE) as (provider, router):
+        router.get(f"/{RID}/status").respond(
+            json={"status": "COMPLETED", "error": "image_size must be a multiple of 8"}
+        )
+        with pytest.raises(InvalidRequest, match="must be"):
             await provider.poll(RID, KEY)
 
 

@@ -59,6 +59,19 @@ class CreatePollProvider(Provider):
     can_reattach: ClassVar[bool] = False
     quota_signals: ClassVar[tuple[str, ...]] = ("insufficient credit", "exhausted balance")
     safety_signals: ClassVar[tuple[str, ...]] = ("nsfw", "safety", "content_policy")
+    invalid_signals: ClassVar[tuple[str, ...]] = (
+        "invalid",
+        "validation",
+        "must be",
+        "not permitted",
+    )
+    bills_failed_jobs: ClassVar[bool] = True
+    """True when the provider may charge for a job that ends ``failed`` (compute time).
+
+    Then a failed job is final: making it again could pay twice. Where the provider documents
+    that failures are not billed, set it False: a failure that is neither a safety refusal nor
+    a bad input becomes ``Transient`` with the job's 2xx status, which the runner re-creates.
+    """
 
     @abstractmethod
     async def create_request(self, req: GenerationRequest, key: ApiKey) -> CreateCall:
@@ -88,9 +101,13 @@ class CreatePollProvider(Provider):
         message = f"job {remote_id} {self.parse_status(body)}: {text or 'no details'}"
         if self.parse_status(body) == "canceled":
             return Transient(message, provider=self.name, maybe_accepted=False)
-        if any(word in text.lower() for word in self.safety_signals):
+        lowered = text.lower()
+        if any(word in lowered for word in self.safety_signals):
             return ContentRejected(message, provider=self.name)
-        return InvalidRequest(message, provider=self.name)
+        if self.bills_failed_jobs or any(word in lowered for word in self.invalid_signals):
+            return InvalidRequest(message, provider=self.name)
+        # The provider answered (HTTP 2xx) that the job failed and does not bill failures.
+        return Transient(message, provider=self.name, status_code=200, maybe_accepted=False)
 
     def auth_headers(self, key: ApiKey) -> dict[str, str]:
         """Auth headers; ``Authorization: Bearer <key>`` unless overridden."""

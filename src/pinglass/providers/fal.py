@@ -42,6 +42,8 @@ class Fal(CreatePollProvider):
     can_cancel: ClassVar[bool] = True
     quota_signals: ClassVar[tuple[str, ...]] = ("exhausted balance", "user is locked")
     safety_signals: ClassVar[tuple[str, ...]] = ("content_policy_violation", "nsfw")
+    # "5xx failures are not billed; you pay only for successful outputs" (PROVIDERS.md §2.6).
+    bills_failed_jobs: ClassVar[bool] = False
 
     def auth_headers(self, key: ApiKey) -> dict[str, str]:
         """``Authorization: Key <FAL_KEY>``."""

@@ -36,6 +36,9 @@ class Replicate(CreatePollProvider):
     can_cancel: ClassVar[bool] = True
     can_reattach: ClassVar[bool] = True
     safety_signals: ClassVar[tuple[str, ...]] = ("nsfw", "safety")
+    # Billed for compute time (replicate.com/docs/billing), so a failed prediction may have
+    # cost money: it is final, never made again automatically.
+    bills_failed_jobs: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
