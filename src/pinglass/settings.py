@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     """Read timeout for one HTTP request, in seconds (synchronous generation can be slow)."""
     max_download_mb: float = Field(default=50.0, gt=0)
     """Largest output image pinglass will download, in MB."""
+    identity_threshold: float = Field(default=0.6, gt=0, le=2)
+    """Face-embedding distance above which a reference is ``not_same_person`` (identity extra)."""
     prices: dict[str, Decimal] = Field(default_factory=dict)
     """Price overrides: ``"provider/model" = USD per unit`` (``[prices]`` in pinglass.toml)."""
 
@@ -146,6 +148,7 @@ class _TomlFile(BaseModel):
     poll_timeout: float | None = None
     request_timeout: float | None = None
     max_download_mb: float | None = None
+    identity_threshold: float | None = None
     prices: dict[str, Decimal] | None = None
     base_urls: dict[str, str] | None = None
 
