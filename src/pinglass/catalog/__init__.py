@@ -64,6 +64,9 @@ class ModelEntry(BaseModel):
     """The provider's default model when ``--model`` is not given."""
     retired: bool = False
     """Listed for reference only; never a default."""
+    max_prompt_chars: int | None = Field(default=None, ge=1)
+    """Longest prompt (and negative prompt) the model accepts, in characters; None when the
+    provider documents no limit. Checked when a run is planned, before anything is sent."""
     params: dict[str, Any] = Field(default_factory=dict)
     """Fixed model inputs sent with every request."""
     notes: str = ""

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from pinglass.catalog import ModelEntry
+from pinglass.errors import UsageError
 from pinglass.money import ZERO, usd
 from pinglass.providers.base import GenerationRequest, Reference
 
@@ -102,6 +103,29 @@ class Plan:
     def __post_init__(self) -> None:
         if not self.chain:
             raise ValueError("a plan needs at least one model in its chain")
+        self.check_prompt_limits()
+
+    def check_prompt_limits(self) -> None:
+        """Refuse a prompt longer than a chained model accepts, before anything is sent.
+
+        Raises ``UsageError`` naming the prompt id, its length, the model and the limit
+        (``ModelEntry.max_prompt_chars``), since the provider would only reject it per image.
+        """
+        for entry in self.chain:
+            limit = entry.max_prompt_chars
+            if limit is None:
+                continue
+            for job in self.jobs:
+                for what, text in (
+                    ("prompt", job.prompt),
+                    ("negative prompt", job.negative_prompt),
+                ):
+                    if len(text) > limit:
+                        raise UsageError(
+                            f"prompt {job.prompt_id!r}: the {what} is {len(text)} characters; "
+                            f"{entry.key} accepts at most {limit}. Shorten it in the preset or "
+                            "choose another --provider/--model"
+                        )
 
     def estimate(self, skip: Sequence[int] = ()) -> Estimate:
         """Price the jobs on the first model of the chain; ``skip`` lists reused job indexes."""
