@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
+if TYPE_CHECKING:  # pydantic is imported where a key is built, keeping `pinglass --help` light
+    from pydantic import SecretStr
 
 __all__ = ["ApiKey", "mask", "redact", "redact_headers"]
 
@@ -65,6 +67,8 @@ class ApiKey:
     @classmethod
     def of(cls, value: str, source: str = "") -> ApiKey:
         """Build a key from a plain string (settings, tests)."""
+        from pydantic import SecretStr
+
         return cls(SecretStr(value.strip()), source)
 
     def header_value(self) -> str:
