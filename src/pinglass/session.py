@@ -32,6 +32,8 @@ from pinglass.runner.plan import Estimate, Job, Plan
 from pinglass.runner.results import ImageResult, RunOutcome
 
 if TYPE_CHECKING:
+    from pinglass.identity import Likeness
+    from pinglass.identity.outputs import IdentitySetup
     from pinglass.refs import RefScore, RefsReport
     from pinglass.secrets import ApiKey
     from pinglass.settings import Settings
@@ -56,8 +58,18 @@ class GenerateRequest:
     only: tuple[str, ...] = ()
     seed: int | None = None
     fresh: bool = False
+    min_likeness: float | None = None
+    """Re-roll images whose likeness (0-1) is below this (identity extra)."""
+    reroll: int = 0
+    """At most this many extra images in total for ``min_likeness``."""
 
     def __post_init__(self) -> None:
+        if self.min_likeness is not None and not 0 <= self.min_likeness <= 1:
+            raise UsageError(f"--min-likeness {self.min_likeness}: must be between 0 and 1")
+        if self.reroll < 0:
+            raise UsageError(f"--reroll {self.reroll}: must be 0 or more (extra images)")
+        if self.reroll and self.min_likeness is None:
+            raise UsageError("--reroll needs --min-likeness X (the likeness bar, 0-1)")
         if self.max_cost is not None and self.max_cost < 0:
             raise UsageError("--max-cost must be 0 or more (USD)")
         if self.concurrency is not None and not 1 <= self.concurrency <= 64:
@@ -84,11 +96,25 @@ class Session:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warnings: list[str] = field(default_factory=list)
     prior_folder_cost: Decimal = ZERO
+    identity: IdentitySetup | None = None
+    """Identity checks for this run (``None``: not set up; the report says skipped)."""
+    likeness: dict[str, Likeness | None] = field(default_factory=dict)
+    """Output file -> likeness (``None``: no face found), filled while the run goes."""
+    rerolls: dict[int, list[ImageResult]] = field(default_factory=dict)
+    """Job index -> re-roll attempts (``--reroll``)."""
 
     @property
     def needs_confirmation(self) -> bool:
         """True when the run will spend money (anything above $0)."""
-        return self.estimate.total_usd > 0
+        return self.estimate.total_usd + self.reroll_max_usd > 0
+
+    @property
+    def reroll_max_usd(self) -> Decimal:
+        """Most ``--reroll`` can add on the first model (USD); the budget caps it too."""
+        if self.request.min_likeness is None or not self.plan.jobs:
+            return ZERO
+        dearest = max(j.price_on(self.plan.chain[0]) for j in self.plan.jobs)
+        return usd(dearest * self.request.reroll)
 
 
 def prepare(
@@ -102,6 +128,7 @@ def prepare(
 
     Sends nothing. Raises ``UsageError``/``RefsError`` (exit 2) or ``NoUsableProvider`` (4).
     """
+    from pinglass.identity.outputs import setup as identity_setup
     from pinglass.refs import prepare as prepare_reference
     from pinglass.refs import score_folder, select
     from pinglass.runner import previous_results
@@ -114,7 +141,15 @@ def prepare(
     chain = _resolve_chain(request, catalog, keys, warnings)
     out_dir = _out_dir(request, preset)
 
-    refs = score_folder(request.refs_dir, workers=min(4, os.cpu_count() or 2))
+    identity = identity_setup(settings.identity_threshold)
+    if request.min_likeness is not None and not identity.available:
+        raise UsageError(
+            "--min-likeness needs the identity extra: pip install 'pinglass[identity]' "
+            f"({identity.reason})"
+        )
+    refs = score_folder(
+        request.refs_dir, workers=min(4, os.cpu_count() or 2), face_check=identity.check
+    )
     chosen = select(refs, k=request.refs_top)
     if not chosen:
         reasons = sorted({r.rejected_reason or "low score" for r in refs.references})
@@ -134,6 +169,7 @@ def prepare(
             "the person"
         )
     references = tuple(prepare_reference(request.refs_dir, r) for r in chosen)
+    identity.embed_references((r.name, r.data) for r in references)
     jobs = _jobs(preset, request, references)
     plan = Plan(
         jobs=tuple(jobs),
@@ -157,6 +193,7 @@ def prepare(
         previous=previous,
         warnings=warnings,
         prior_folder_cost=_prior_folder_cost(out_dir),
+        identity=identity,
     )
     return session
 
@@ -308,15 +345,22 @@ def run(
 async def _run(
     session: Session, observer: Observer, on_interrupt: Callable[[int], None] | None
 ) -> tuple[rm.Report, RunOutcome]:
+    from pinglass._session_identity import LikenessTracker, run_rerolls
     from pinglass.runner import run_batch
 
     results: dict[int, ImageResult] = dict(session.previous)
-    write_report(build_report(session, results, status="running"), session.out_dir)
+
+    def rewrite() -> None:
+        write_report(build_report(session, results, status="running"), session.out_dir)
+
+    rewrite()
+    tracker = LikenessTracker(session, on_update=rewrite)
 
     def observe(event: Event) -> None:
         if isinstance(event, JobFinished):
             results[event.result.index] = event.result
-            write_report(build_report(session, results, status="running"), session.out_dir)
+            tracker.submit(event.result)
+            rewrite()
         observer(event)
 
     stop = asyncio.Event()
@@ -345,7 +389,14 @@ async def _run(
             observer=observe,
             stop=stop,
         )
+        for r in outcome.results:
+            results[r.index] = r
+        if not outcome.interrupted and session.request.reroll:
+            outcome.retries += await run_rerolls(session, results, tracker, observer, stop)
+            outcome.interrupted = stop.is_set()
+        await tracker.drain()
     except asyncio.CancelledError:
+        tracker.close(wait=False)
         outcome = RunOutcome(results=list(results.values()), interrupted=True)
         outcome.wall_s = loop.time() - started
         report = build_report(session, results, status="aborted", outcome=outcome)
@@ -353,8 +404,8 @@ async def _run(
         return report, outcome
     finally:
         loop.remove_signal_handler(signal.SIGINT)
-    for r in outcome.results:
-        results[r.index] = r
+        tracker.close()
+    outcome.wall_s = loop.time() - started
     status = _final_status(outcome, session)
     report = build_report(session, results, status=status, outcome=outcome)
     _write_outputs(report, session.out_dir)
@@ -388,13 +439,25 @@ def build_report(
     references = [
         rm.ReferenceEntry(**r.model_dump(), used=r.file in used) for r in session.refs.references
     ]
+    from pinglass._session_identity import best_attempt, spent
+
     images: list[rm.ImageEntry] = []
     for job in session.plan.jobs:
         res = results.get(job.index) or ImageResult(
             index=job.index, prompt_id=job.prompt_id, prompt=job.prompt, status="not_run"
         )
-        images.append(_image_entry(res))
-    cost = sum((r.cost_usd for r in results.values() if r.status == "succeeded"), ZERO)
+        attempts = [res, *session.rerolls.get(job.index, [])]
+        best = best_attempt(attempts, session.likeness)
+        entry = _image_entry(best, session.likeness)
+        if best is not res:  # the prompt's row keeps the prompt's id and index
+            entry = entry.model_copy(update={"prompt_id": res.prompt_id})
+        entry.rerolls = [_image_entry(a, session.likeness) for a in attempts if a is not best]
+        images.append(entry)
+    cost = spent(session, dict(results))
+    reroll_cost = sum(
+        (r.cost_usd for rs in session.rerolls.values() for r in rs if r.status == "succeeded"),
+        ZERO,
+    )
     totals = rm.Totals(
         succeeded=sum(1 for i in images if i.status == "succeeded"),
         reused=sum(1 for i in images if i.status == "reused"),
@@ -404,6 +467,8 @@ def build_report(
         folder_cost_usd=to_json(session.prior_folder_cost + cost) or 0.0,
         retries=outcome.retries if outcome else 0,
         wall_s=round(outcome.wall_s, 3) if outcome else 0.0,
+        rerolls=sum(len(rs) for rs in session.rerolls.values()),
+        reroll_cost_usd=to_json(reroll_cost) or 0.0,
     )
     return rm.Report(
         run_id=session.run_id,
@@ -422,11 +487,24 @@ def build_report(
         ),
         images=images,
         totals=totals,
-        identity={"available": False, "reason": "identity checks are not wired in yet"},
+        identity=_identity_block(session, images),
     )
 
 
-def _image_entry(r: ImageResult) -> rm.ImageEntry:
+def _identity_block(session: Session, images: list[rm.ImageEntry]) -> dict[str, object]:
+    """report.json's ``identity``: available or why not, and the likeness summary."""
+    from pinglass.identity.outputs import IdentitySetup, summary
+
+    setup = session.identity or IdentitySetup(reason="identity checks skipped: not set up")
+    shown = {i.file: i.prompt_id for i in images if i.file and i.status != "failed"}
+    scored = {f: session.likeness[f] for f in shown if f in session.likeness}
+    return summary(
+        setup, scored, labels=shown, min_likeness=session.request.min_likeness, weakest=5
+    )
+
+
+def _image_entry(r: ImageResult, likeness: Mapping[str, Likeness | None]) -> rm.ImageEntry:
+    lk = likeness.get(r.file) if r.file else None
     return rm.ImageEntry(
         index=r.index,
         prompt_id=r.prompt_id,
@@ -446,4 +524,5 @@ def _image_entry(r: ImageResult) -> rm.ImageEntry:
         estimated_cost_usd=to_json(r.estimated_cost_usd),
         remote_id=r.remote_id,
         error=rm.ImageErrorEntry(kind=r.error.kind, message=r.error.message) if r.error else None,
+        likeness=None if lk is None else rm.Likeness(score=lk.score, distance=lk.distance),
     )

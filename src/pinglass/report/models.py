@@ -111,6 +111,10 @@ class ImageEntry(BaseModel):
     remote_id: str | None = None
     error: ImageErrorEntry | None = None
     likeness: Likeness | None = None
+    """Likeness to the references this image used (identity extra); null when not scored."""
+    rerolls: list[ImageEntry] = Field(default_factory=list)
+    """Other attempts at this prompt (``--min-likeness --reroll``): the image above is the one
+    with the best likeness; each attempt here keeps its own file, seed, cost and likeness."""
 
 
 class Totals(BaseModel):
@@ -127,6 +131,10 @@ class Totals(BaseModel):
     """Spent by every run into this output folder."""
     retries: int = 0
     wall_s: float = 0.0
+    rerolls: int = 0
+    """Extra images made by ``--reroll`` (their cost is in ``cost_usd``)."""
+    reroll_cost_usd: float = 0.0
+    """Spent on those extra images (USD), part of ``cost_usd``."""
 
 
 class Report(BaseModel):

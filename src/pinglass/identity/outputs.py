@@ -1,0 +1,182 @@
+"""Identity for a whole run: build the reference check, embed the chosen references, score outputs.
+
+:func:`setup` is what a session calls before anything is spent. With the extra installed it
+returns an :class:`IdentitySetup` holding an analyzer (models loaded once) and an
+:class:`~pinglass.identity.refcheck.IdentityCheck` for reference scoring; without it, the setup
+only carries the one-line reason the checks were skipped. After the references are chosen,
+:meth:`IdentitySetup.embed_references` keeps the embeddings of the chosen ones (reusing the
+check's, else computing them from the prepared crops), and :class:`RunLikeness` scores each
+saved output against the references that image actually used, on one worker thread.
+
+:func:`summary` is the ``report.json`` ``identity`` block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinglass.identity._models import unavailable_reason
+from pinglass.identity.consistency import DEFAULT_THRESHOLD
+from pinglass.identity.likeness import Likeness, below, summarize
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pinglass.identity.analyzer import FaceAnalyzer
+    from pinglass.identity.refcheck import IdentityCheck
+    from pinglass.identity.scorer import LikenessScorer
+
+__all__ = ["IdentitySetup", "RunLikeness", "setup", "summary"]
+
+
+@dataclass(slots=True)
+class IdentitySetup:
+    """What a run knows about identity: available or why not, the check, the references."""
+
+    reason: str | None
+    """Why identity checks are skipped (one line), or ``None`` when they run."""
+    threshold: float = DEFAULT_THRESHOLD
+    analyzer: FaceAnalyzer | None = None
+    check: IdentityCheck | None = None
+    references: dict[str, np.ndarray] = field(default_factory=dict)
+    """Chosen reference file -> embedding (see :meth:`embed_references`)."""
+
+    @property
+    def available(self) -> bool:
+        """True when the identity checks run."""
+        return self.analyzer is not None
+
+    def embed_references(self, crops: Iterable[tuple[str, bytes]]) -> None:
+        """Keep the embeddings of the chosen references: ``(file, prepared crop bytes)`` pairs.
+
+        Reuses what the reference check measured on the original file; otherwise embeds the
+        crop. A reference with no face found is left out. Does nothing when unavailable.
+        """
+        if self.analyzer is None:
+            return
+        from pinglass.identity._decode import decode_rgb
+
+        measured = self.check.embeddings if self.check is not None else {}
+        for name, data in crops:
+            vector = measured.get(name)
+            if vector is None:
+                rgb = decode_rgb(data)
+                vector = None if rgb is None else self.analyzer.embedding(rgb)
+            if vector is not None:
+                self.references[name] = vector
+
+
+def setup(threshold: float = DEFAULT_THRESHOLD) -> IdentitySetup:
+    """Load the models and build the reference check, or say why identity checks are skipped.
+
+    Raises:
+        ValueError: ``threshold`` is not positive.
+    """
+    if not threshold > 0:
+        raise ValueError(f"threshold must be positive, got {threshold}")
+    reason = unavailable_reason()
+    if reason is not None:
+        return IdentitySetup(reason=reason, threshold=threshold)
+    from pinglass.identity.analyzer import FaceAnalyzer
+    from pinglass.identity.refcheck import IdentityCheck
+
+    analyzer = FaceAnalyzer()
+    check = IdentityCheck(analyzer, threshold=threshold)
+    return IdentitySetup(reason=None, threshold=threshold, analyzer=analyzer, check=check)
+
+
+class RunLikeness:
+    """Scores saved outputs against the references each used, on one shared worker thread.
+
+    One :class:`~pinglass.identity.scorer.LikenessScorer` per distinct set of references (a
+    one-reference model rotates them across prompts); unknown or missing names fall back to all
+    the chosen references. Use from one thread (the event loop); futures complete in the worker.
+    """
+
+    def __init__(self, setup: IdentitySetup) -> None:
+        """Raises ``ValueError`` when ``setup`` is unavailable or has no reference embeddings."""
+        if setup.analyzer is None or not setup.references:
+            raise ValueError("likeness needs the identity extra and embedded references")
+        self._analyzer: FaceAnalyzer = setup.analyzer
+        self._references = setup.references
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pinglass-likeness")
+        self._scorers: dict[tuple[str, ...], LikenessScorer] = {}
+
+    def submit(self, image: Path, used: Sequence[str]) -> Future[Likeness | None]:
+        """Queue ``image`` (a saved file) against the references named in ``used``; at once.
+
+        The future gives ``None`` when no face is found or the file cannot be decoded.
+        """
+        from pinglass.identity.scorer import LikenessScorer
+
+        refs = self._references
+        names = tuple(sorted(n for n in used if n in refs)) or tuple(sorted(refs))
+        scorer = self._scorers.get(names)
+        if scorer is None:
+            vectors = [refs[n] for n in names]
+            scorer = LikenessScorer(self._analyzer, vectors, executor=self._executor)
+            self._scorers[names] = scorer
+        return self._executor.submit(_score_quietly, scorer, image)
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the worker; with ``wait`` finish queued images, else cancel them. Idempotent."""
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _score_quietly(scorer: LikenessScorer, image: Path) -> Likeness | None:
+    """A file that vanished or cannot be read has no likeness; it must not fail the run."""
+    try:
+        return scorer.score(image)
+    except OSError:
+        return None
+
+
+def summary(
+    setup: IdentitySetup,
+    results: Mapping[str, Likeness | None],
+    *,
+    labels: Mapping[str, str] | None = None,
+    min_likeness: float | None = None,
+    weakest: int = 5,
+) -> dict[str, Any]:
+    """The ``report.json`` ``identity`` block for ``results`` (output file -> likeness).
+
+    ``labels`` maps a file to its prompt id for the weakest list. Without the extra:
+    ``{"available": false, "reason": ...}``.
+    """
+    if not setup.available:
+        return {"available": False, "reason": setup.reason}
+    s = summarize(results, weakest=weakest)
+    labels = labels or {}
+    doc: dict[str, Any] = {
+        "available": True,
+        "reason": None if setup.references else "no face found in the chosen references",
+        "threshold": setup.threshold,
+        "references_embedded": len(setup.references),
+        "scored": s.scored,
+        "unscored": list(s.unscored),
+        "mean_likeness": _round(s.mean_score),
+        "min_likeness": _round(s.min_score),
+        "mean_distance": _round(s.mean_distance),
+        "weakest": [
+            {
+                "prompt_id": labels.get(name),
+                "file": name,
+                "score": _round(lk.score),
+                "distance": _round(lk.distance),
+            }
+            for name, lk in s.weakest
+        ],
+    }
+    if min_likeness is not None:
+        doc["min_likeness_required"] = min_likeness
+        doc["below_min"] = below(results, min_likeness)
+    return doc
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -1,0 +1,169 @@
+"""The identity extra as reference scoring's :class:`~pinglass.refs.checks.FaceCheck`.
+
+:class:`IdentityCheck` is handed to :func:`pinglass.refs.score_folder`. For every usable photo it
+decodes the file (reduced, upright), fits dlib's 5 landmarks in the face box reference scoring
+found, and computes the 128-d embedding there. Then:
+
+* **Size.** Inter-eye distance in original pixels through OFIQ's curve
+  (:func:`~pinglass.identity.geometry.inter_eye_score`: 50 at 70 px, 73 at 90 px) costs up to
+  10 points: ``10 * (1 - score / 100)``.
+* **Pose.** Landmark roll beyond 8 deg costs up to 6 points (linear to 20 deg) and estimated yaw
+  beyond 12 deg up to 10 (linear to 35 deg). These add to reference scoring's Haar-eye pose
+  penalties on purpose: the Haar eye finder misses moderate turns that the nose landmark shows,
+  and a turned face is the commonest reason a provider's likeness drifts.
+* **One person.** The embeddings go to :func:`~pinglass.identity.consistency.consistency` (best
+  photo first); a photo farther than ``threshold`` from the set's medoid is rejected as
+  ``not_same_person`` with the distance in the reason.
+
+A deduction under half a point is dropped, as in reference scoring. The embeddings stay on the
+check (:attr:`IdentityCheck.embeddings`) so a run can score its outputs against the references it
+actually used without computing them again. A photo that cannot be decoded is left unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pinglass.identity._decode import decode_rgb
+from pinglass.identity.consistency import DEFAULT_THRESHOLD, consistency
+from pinglass.identity.geometry import Box, Landmarks, inter_eye_score
+from pinglass.refs.checks import CheckOutcome, FacePhoto
+from pinglass.refs.decode import Unreadable, read_header
+from pinglass.refs.scoring import Penalty
+
+if TYPE_CHECKING:
+    from pinglass.identity.analyzer import FaceAnalyzer
+    from pinglass.refs.models import MetricValue
+
+__all__ = ["IdentityCheck", "landmark_penalties"]
+
+_MIN_POINTS = 0.5
+
+
+def _linear(value: float, low: float, high: float) -> float:
+    return min(1.0, max(0.0, (value - low) / (high - low)))
+
+
+def landmark_penalties(marks: Landmarks, scale: float = 1.0) -> tuple[Penalty, ...]:
+    """Size and pose penalties, in words with the numbers, from one face's landmarks.
+
+    ``scale`` is analysed pixels per original pixel (so ``inter_eye_px / scale`` is in original
+    pixels). Deductions under half a point are left out.
+    """
+    eyes_px = marks.inter_eye_px / scale
+    quality = inter_eye_score(eyes_px)
+    found = [
+        (
+            round(10 * (1 - quality / 100), 1),
+            f"eyes only {eyes_px:.0f} px apart (OFIQ inter-eye quality {quality:.0f}/100; "
+            "90 px scores 73)",
+        ),
+        (
+            round(6 * _linear(abs(marks.roll_deg), 8, 20), 1),
+            f"head tilted {abs(marks.roll_deg):.0f} deg by the eye landmarks (level within 8)",
+        ),
+        (
+            round(10 * _linear(abs(marks.yaw_deg), 12, 35), 1),
+            f"head turned about {abs(marks.yaw_deg):.0f} deg {_side(marks.yaw_deg)} by the nose "
+            "landmark (frontal within 12)",
+        ),
+    ]
+    return tuple(Penalty(p, f"{text} (-{p:g})") for p, text in found if p >= _MIN_POINTS)
+
+
+def _side(yaw: float) -> str:
+    return "to the image right" if yaw > 0 else "to the image left"
+
+
+class IdentityCheck:
+    """Landmark penalties and the one-person check over a folder (a ``FaceCheck``).
+
+    Not thread-safe across calls (it keeps the last folder's embeddings); one call per folder.
+    """
+
+    def __init__(self, analyzer: FaceAnalyzer, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+        """Use ``analyzer`` (models loaded once) and reject beyond ``threshold``.
+
+        Raises:
+            ValueError: ``threshold`` is not positive.
+        """
+        if not threshold > 0:
+            raise ValueError(f"threshold must be positive, got {threshold}")
+        self.analyzer = analyzer
+        self.threshold = threshold
+        self.embeddings: dict[str, np.ndarray] = {}
+        """File name -> embedding of every photo measured by the last call."""
+
+    def __call__(self, photos: Sequence[FacePhoto]) -> Mapping[str, CheckOutcome]:
+        """Measure every photo, then judge the set; see the module docstring. Never raises for
+        one bad photo."""
+        ordered = sorted(photos, key=lambda p: (-p.score, p.file))
+        penalties: dict[str, tuple[Penalty, ...]] = {}
+        metrics: dict[str, dict[str, MetricValue]] = {}
+        self.embeddings = {}
+        for photo in ordered:
+            measured = self._measure(photo)
+            if measured is None:
+                continue
+            marks, scale, vector = measured
+            self.embeddings[photo.file] = vector
+            penalties[photo.file] = landmark_penalties(marks, scale)
+            metrics[photo.file] = {
+                "inter_eye_px": round(marks.inter_eye_px / scale, 1),
+                "inter_eye_score": round(inter_eye_score(marks.inter_eye_px / scale), 1),
+                "roll_deg": round(marks.roll_deg, 1),
+                "yaw_deg": round(marks.yaw_deg, 1),
+            }
+        verdicts = consistency(self.embeddings, self.threshold)
+        outcomes: dict[str, CheckOutcome] = {}
+        for file, verdict in verdicts.items():
+            metrics[file]["identity_distance"] = round(verdict.distance, 3)
+            outcomes[file] = CheckOutcome(
+                reason="not_same_person" if verdict.rejected_reason else None,
+                detail=verdict.reason,
+                penalties=penalties[file],
+                metrics=metrics[file],
+            )
+        return outcomes
+
+    def _measure(self, photo: FacePhoto) -> tuple[Landmarks, float, np.ndarray] | None:
+        """Landmarks, scale (analysed px per original px) and embedding, or None."""
+        try:
+            width = read_header(photo.path).width
+            rgb = decode_rgb(photo.path)
+        except (OSError, Unreadable):
+            return None
+        if rgb is None or width <= 0:
+            return None
+        scale = rgb.shape[1] / width
+        box = self._box(rgb, photo.face_box, scale)
+        if box is None:
+            return None
+        marks = self.analyzer.landmarks(rgb, box)
+        vector = self.analyzer.embedding(rgb, box)
+        if marks is None or vector is None:
+            return None
+        return marks, scale, vector
+
+    def _box(self, rgb: np.ndarray, face: tuple[int, int, int, int], scale: float) -> Box | None:
+        """dlib's own box when it finds the same face (its landmark model was trained on those
+        boxes), else reference scoring's Haar box scaled to the decoded image."""
+        left, top, w, h = face
+        haar = (
+            max(0, math.floor(left * scale)),
+            max(0, math.floor(top * scale)),
+            min(rgb.shape[1], math.ceil((left + w) * scale)),
+            min(rgb.shape[0], math.ceil((top + h) * scale)),
+        )
+        if haar[2] <= haar[0] or haar[3] <= haar[1]:
+            return None
+        found = self.analyzer.detect(rgb)
+        if found is not None:
+            cx, cy = (found[0] + found[2]) / 2, (found[1] + found[3]) / 2
+            if haar[0] <= cx <= haar[2] and haar[1] <= cy <= haar[3]:
+                return found
+        return haar
