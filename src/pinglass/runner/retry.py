@@ -19,6 +19,7 @@ replicate-python caps ``Retry-After``). Attempts are bounded, ``sleep`` is injec
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from tenacity import (
     AsyncRetrying,
@@ -36,6 +37,7 @@ __all__ = [
     "OnRetry",
     "Sleep",
     "WaitRetryAfterOr",
+    "build_policy",
     "is_remote_failure",
     "poll_policy",
     "retryable_poll",
@@ -90,15 +92,23 @@ class WaitRetryAfterOr(wait_base):
         return float(self.fallback(retry_state))
 
 
-def _policy(
+def build_policy(
     retryable: Callable[[BaseException], bool],
     *,
     attempts: int,
     sleep: Sleep,
-    on_retry: OnRetry | None,
-    initial: float,
-    max_wait: float,
+    on_retry: OnRetry | None = None,
+    initial: float = 1.0,
+    max_wait: float = 30.0,
 ) -> AsyncRetrying:
+    """A fresh ``AsyncRetrying`` that retries errors ``retryable`` accepts.
+
+    At most ``attempts`` tries in all; waits (seconds) grow from ``initial`` up to ``max_wait``
+    with full jitter, or follow a ``RateLimited.retry_after`` (capped at ``RETRY_AFTER_CAP``).
+    ``sleep`` is awaited for each wait; ``on_retry`` is told before it. Never raises itself;
+    the returned policy re-raises the last error as it is.
+    """
+
     def before_sleep(state: RetryCallState) -> None:
         if on_retry is None or state.outcome is None or state.next_action is None:
             return
@@ -116,39 +126,10 @@ def _policy(
     )
 
 
-def submit_policy(
-    *,
-    attempts: int = 4,
-    sleep: Sleep,
-    on_retry: OnRetry | None = None,
-    initial: float = 1.0,
-    max_wait: float = 30.0,
-) -> AsyncRetrying:
-    """Policy A for a billable create: retried only when it was certainly not accepted."""
-    return _policy(
-        retryable_submit,
-        attempts=attempts,
-        sleep=sleep,
-        on_retry=on_retry,
-        initial=initial,
-        max_wait=max_wait,
-    )
+# The two policies differ only in what they retry and how often; both take the keywords of
+# build_policy (attempts may be overridden): ``(*, attempts, sleep, on_retry, initial, max_wait)``.
+submit_policy = partial(build_policy, retryable_submit, attempts=4)
+"""Policy A for a billable create: retried only when it was certainly not accepted."""
 
-
-def poll_policy(
-    *,
-    attempts: int = 6,
-    sleep: Sleep,
-    on_retry: OnRetry | None = None,
-    initial: float = 1.0,
-    max_wait: float = 30.0,
-) -> AsyncRetrying:
-    """Policy B for polls, downloads, probes and re-attach look-ups (all idempotent)."""
-    return _policy(
-        retryable_poll,
-        attempts=attempts,
-        sleep=sleep,
-        on_retry=on_retry,
-        initial=initial,
-        max_wait=max_wait,
-    )
+poll_policy = partial(build_policy, retryable_poll, attempts=6)
+"""Policy B for polls, downloads, probes and re-attach look-ups (all idempotent)."""
