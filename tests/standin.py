@@ -13,6 +13,18 @@ Faults are consumed one per create, in order (``faults=["429", "drop"]``):
 - ``500``: answered 500; not created.
 - ``drop``: created, then the connection is closed without an answer (an ambiguous create).
 - ``fail``: created; the prediction ends ``failed``.
+- ``401``: answered 401 (with ``echo_auth``, the body repeats the Authorization header).
+- ``html``: answered 502 with an HTML error page, as a gateway does; not created.
+- ``nonjson``: created, answered 201 with a plain-text body.
+- ``noid``: created, answered 201 with JSON that lacks ``id`` and ``urls``.
+- ``noimage``: created; the prediction succeeds with an empty ``output``.
+- ``notimage``: created; the output file is HTML text, not an image.
+- ``huge``: created; the output file is ``huge_bytes`` long (over a small download cap).
+- ``redirect``: created; the output file answers 302 to a plain-http URL elsewhere.
+
+``echo_auth=True`` makes every error body quote the request's Authorization header, as a
+careless provider might: the secrets tests check the key never surfaces. ``POST /v1/files``
+(reference uploads) is accepted and each upload's bytes are kept in ``uploads``.
 
 Tokens in ``dead`` get 401 and in ``broke`` get 402 on every request. ``creates`` counts the
 predictions created per prompt: what Replicate would bill.
@@ -61,6 +73,8 @@ class StandIn:
         broke: Iterable[str] = (),
         hold: bool = True,
         max_life: float = 60.0,
+        echo_auth: bool = False,
+        huge_bytes: int = 200_000,
     ) -> None:
         self.latency = latency
         self.faults: deque[str] = deque(faults)
@@ -68,6 +82,10 @@ class StandIn:
         self.hold = hold
         """Honour ``Prefer: wait`` (hold the create until done); else answer ``starting``."""
         self.max_life = max_life
+        self.echo_auth = echo_auth
+        self.huge_bytes = huge_bytes
+        self.uploads: list[tuple[str, str, bytes]] = []
+        """``(file name, content type, bytes)`` of every ``POST /v1/files``, in order."""
         self.lock = threading.Lock()
         self.predictions: dict[str, dict[str, Any]] = {}
         self.creates: Counter[str] = Counter()
@@ -112,6 +130,7 @@ class StandIn:
                 "created_at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(),
                 "_t": now,
                 "_fail": False,
+                "_output": "png",
             }
             self.predictions[pid] = pred
             self.creates[str(pred["input"].get("prompt"))] += 1
@@ -132,11 +151,34 @@ class StandIn:
             out = {k: v for k, v in pred.items() if not k.startswith("_")}
             out["urls"] = {"get": f"{self.base_url}/predictions/{pid}"}
             if pred["status"] == "succeeded":
-                out["output"] = [f"http://127.0.0.1:{self.port}/files/{pid}.png"]
+                url = f"http://127.0.0.1:{self.port}/files/{pid}.png"
+                out["output"] = [] if pred["_output"] == "noimage" else [url]
                 out["metrics"] = {"predict_time": self.latency}
             if pred["status"] == "failed":
                 out["error"] = "CUDA out of memory"
             return out
+
+    def output_mode(self, pid: str) -> str:
+        """How ``/files/{pid}.png`` answers: ``png`` or one of the output faults."""
+        with self.lock:
+            pred = self.predictions.get(pid)
+            return str(pred["_output"]) if pred is not None else "png"
+
+    def record_upload(self, content_type: str, raw: bytes) -> str:
+        """Keep the file part of a multipart upload; return its id."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        with self.lock:
+            for part in message.iter_parts():
+                data = part.get_payload(decode=True)
+                if isinstance(data, bytes):
+                    name = part.get_filename() or ""
+                    self.uploads.append((name, part.get_content_type(), data))
+            return f"f{len(self.uploads):04d}"
 
     def next_fault(self) -> str | None:
         with self.lock:
@@ -150,10 +192,22 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             return None
 
-        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self,
+            status: int,
+            body: Any,
+            headers: dict[str, str] | None = None,
+            ctype: str | None = None,
+        ) -> None:
+            if status >= 400 and server.echo_auth and isinstance(body, dict):
+                body = {
+                    **body,
+                    "detail": f"{body.get('detail')}: got Authorization "
+                    f"{self.headers.get('Authorization', '')!r}",
+                }
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
-            ctype = "image/png" if isinstance(body, bytes) else "application/json"
+            ctype = ctype or ("image/png" if isinstance(body, bytes) else "application/json")
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             for name, value in (headers or {}).items():
@@ -174,7 +228,7 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             url = urlparse(self.path)
             if url.path.startswith("/files/"):
-                self._send(200, server.png)
+                self._file(url.path.rsplit("/", 1)[1].removesuffix(".png"))
                 return
             if not self._authorised():
                 return
@@ -187,6 +241,17 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(200, view) if view else self._send(404, {"detail": "Not found"})
             else:
                 self._send(404, {"detail": "Not found"})
+
+        def _file(self, pid: str) -> None:
+            mode = server.output_mode(pid)
+            if mode == "notimage":
+                self._send(200, b"<html><body>Not Found</body></html>", ctype="text/html")
+            elif mode == "huge":
+                self._send(200, server.png + bytes(server.huge_bytes))
+            elif mode == "redirect":
+                self._send(302, b"", {"Location": "http://cdn.invalid/out.png"}, "text/plain")
+            else:
+                self._send(200, server.png)
 
         def _list(self, created_after: str) -> None:
             since = 0.0
@@ -205,7 +270,11 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
             if not self._authorised():
                 return
             parts = url.path.strip("/").split("/")
-            if parts[:2] == ["v1", "predictions"] and len(parts) == 4 and parts[3] == "cancel":
+            if url.path == "/v1/files":
+                fid = server.record_upload(self.headers.get("Content-Type", ""), raw)
+                get = f"http://127.0.0.1:{server.port}/files/{fid}"
+                self._send(201, {"id": fid, "urls": {"get": get}})
+            elif parts[:2] == ["v1", "predictions"] and len(parts) == 4 and parts[3] == "cancel":
                 self._cancel(parts[2])
             elif url.path == "/v1/predictions" or (
                 parts[1:2] == ["models"] and parts[-1:] == ["predictions"]
@@ -231,8 +300,23 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
             if fault == "500":
                 self._send(500, {"detail": "Internal server error"})
                 return
+            if fault == "401":
+                self._send(401, {"title": "Unauthenticated", "detail": "Invalid token"})
+                return
+            if fault == "html":
+                page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+                self._send(502, page, ctype="text/html")
+                return
             pred = server.create(model, body)
             pred["_fail"] = fault == "fail"
+            if fault in ("noimage", "notimage", "huge", "redirect"):
+                pred["_output"] = fault
+            if fault == "nonjson":
+                self._send(201, b"Created", ctype="text/plain")
+                return
+            if fault == "noid":
+                self._send(201, {"status": "starting", "model": model})
+                return
             if fault == "drop":
                 self.close_connection = True  # accepted, but the answer never arrives
                 return
