@@ -52,6 +52,13 @@ def generate(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Ignore an earlier run in --out (kept, renamed).")
     ] = False,
+    min_likeness: Annotated[
+        float | None,
+        typer.Option("--min-likeness", help="Re-roll images whose likeness (0-1) is below this."),
+    ] = None,
+    reroll: Annotated[
+        int, typer.Option(help="At most this many extra images for --min-likeness.")
+    ] = 0,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -78,6 +85,8 @@ def generate(
             only=_split(only),
             seed=seed,
             fresh=fresh,
+            min_likeness=min_likeness,
+            reroll=reroll,
         )
         session = prepare(request, load_settings())
         _show_plan(console, session)
@@ -144,13 +153,20 @@ def _show_plan(console: Console, session: Session) -> None:
         "none" if cap is None else f"${cap:.2f}",
     )
     console.print(table)
+    if session.reroll_max_usd:
+        console.print(
+            f"re-rolls: up to {session.request.reroll} more images below likeness "
+            f"{session.request.min_likeness} (at most ${session.reroll_max_usd:.4f}, within budget)"
+        )
+    if session.identity is not None and session.identity.reason:
+        console.print(f"[dim]{escape(session.identity.reason)}[/]")
     console.print(f"[dim]output: {session.out_dir}[/]")
 
 
 def _confirm(console: Console, session: Session, *, yes: bool) -> None:
     if yes or not session.needs_confirmation:
         return
-    total = session.estimate.total_usd
+    total = session.estimate.total_usd + session.reroll_max_usd
     if not sys.stdin.isatty():
         raise BudgetRefused(
             f"this run is estimated at ${total:.4f} and needs confirmation; re-run with --yes "
@@ -169,6 +185,12 @@ def _show_summary(console: Console, report: Report, session: Session) -> None:
         f"{t.not_run} not run · ${t.cost_usd:.4f} this run (${t.folder_cost_usd:.4f} in this "
         f"folder) · {t.retries} retries · {t.wall_s:.1f}s"
     )
+    ident = report.identity
+    if ident.get("mean_likeness") is not None:
+        console.print(
+            f"likeness: mean {ident['mean_likeness']:.2f}, min {ident['min_likeness']:.2f} over "
+            f"{ident['scored']} images · {t.rerolls} re-rolls (${t.reroll_cost_usd:.4f})"
+        )
     console.print(f"report: {session.out_dir / 'report.json'}")
     sheet = session.out_dir / "contact-sheet.jpg"
     if sheet.exists():

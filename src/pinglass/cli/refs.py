@@ -44,9 +44,16 @@ def refs_command(
     """
     console = make_console()  # not quiet: errors must still show; --quiet drops the extras
     with exit_on_error(console):
-        from pinglass.refs import score_folder
+        from rich.markup import escape
 
-        report = score_folder(folder, workers=workers)
+        from pinglass.identity.outputs import setup as identity_setup
+        from pinglass.refs import score_folder
+        from pinglass.settings import load_settings
+
+        identity = identity_setup(load_settings().identity_threshold)
+        report = score_folder(folder, workers=workers, face_check=identity.check)
+        if identity.reason and not json_output and not quiet:
+            console.print(f"[dim]{escape(identity.reason)}[/]")
         if json_output:
             emit_json(report)
         else:
