@@ -119,6 +119,7 @@ _LONG = "portrait " * 130  # 1170 characters: within a preset's 2000, over the m
 
 CASES = [
     Case("refs-missing", _standard(refs="nowhere"), 2, r"nowhere.*(no such folder|not found)"),
+    Case("quiet-still-shows-the-error", _standard("--quiet", refs="nowhere"), 2, r"nowhere"),
     Case("refs-empty", _refs_folder(_empty), 2, r"refs.*(no (image|photo)|empty)"),
     Case("refs-is-a-file", _refs_folder(_a_file), 2, r"refs.*not a folder"),
     Case("refs-not-images", _refs_folder(_non_images), 2, r"refs.*(unreadable|no usable)"),

@@ -29,13 +29,14 @@ def exit_on_error(console: Console) -> Iterator[None]:
     """Run a command body: a ``PinglassError`` becomes one stderr line and its exit code.
 
     Any other exception is a bug: one ``internal error`` line (exit 1) unless debugging.
-    Ctrl-C exits 130.
+    Ctrl-C exits 130. The error line is printed even on a ``--quiet`` console.
     """
     try:
         yield
     except _PASS_THROUGH:
         raise
     except PinglassError as exc:
+        console.quiet = False  # --quiet means "only errors and the result", not "no errors"
         console.print(f"[red]error:[/] {escape(redact(str(exc)))}", soft_wrap=True)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
@@ -45,6 +46,7 @@ def exit_on_error(console: Console) -> Iterator[None]:
         if debug_enabled():
             raise
         message = redact(f"{type(exc).__name__}: {exc}")
+        console.quiet = False
         console.print(
             f"[red]internal error:[/] {escape(message)} (set PINGLASS_DEBUG=1 for a traceback)",
             soft_wrap=True,
