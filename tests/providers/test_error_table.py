@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
-import respx
-from _helpers import ERROR_TABLE, assert_error_matches, response_for, submit_error
+from _helpers import (
+    ERROR_TABLE,
+    TRANSPORT_CASES,
+    Mount,
+    assert_error_matches,
+    assert_transport_error,
+    response_for,
+    submit_error,
+)
 
-from pinglass.errors import Transient
 from pinglass.providers.base import GenerationRequest, Provider
 from pinglass.providers.fal import Fal
 from pinglass.providers.openai import OpenAI
 from pinglass.providers.replicate import Replicate
 from pinglass.providers.stability import Stability
 from pinglass.providers.together import Together
-
-Mount = Callable[[respx.Router], respx.Route]
 
 # adapter class, base URL, text-only model (vendor id), create route
 ADAPTERS: list[tuple[type[Provider], str, str, Mount]] = [
@@ -66,21 +68,9 @@ async def test_status_maps_to_error_kind(
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("cls", "base", "model", "mount"), ADAPTERS, ids=ADAPTER_IDS)
-async def test_read_timeout_on_create_may_have_been_accepted(
-    cls: type[Provider], base: str, model: str, mount: Mount
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
+async def test_transport_errors_on_create(
+    cls: type[Provider], base: str, model: str, mount: Mount, exc: Exception, maybe_accepted: bool
 ) -> None:
     req = GenerationRequest(prompt="a portrait", model=model)
-    error = await submit_error(cls, base, mount, httpx.ReadTimeout("slow"), req)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is True
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize(("cls", "base", "model", "mount"), ADAPTERS, ids=ADAPTER_IDS)
-async def test_connect_error_on_create_was_not_accepted(
-    cls: type[Provider], base: str, model: str, mount: Mount
-) -> None:
-    req = GenerationRequest(prompt="a portrait", model=model)
-    error = await submit_error(cls, base, mount, httpx.ConnectError("refused"), req)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is False
+    await assert_transport_error(cls, base, mount, req, exc, maybe_accepted)

@@ -6,7 +6,10 @@ import asyncio
 
 import httpx
 import pytest
-from _helpers import make_ref, png_bytes
+from _helpers import (
+    make_ref,
+    png_bytes,
+)
 
 from pinglass.errors import AuthError, ContentRejected, InvalidRequest, QuotaError, RateLimited
 from pinglass.providers import PROVIDERS, get_provider_class
@@ -20,6 +23,14 @@ OURS = {
     "stability": "https://api.stability.ai",
     "together": "https://api.together.xyz/v1",
     "openai": "https://api.openai.com/v1",
+    "fireworks": "https://api.fireworks.ai/inference/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+    "google": "https://generativelanguage.googleapis.com/v1beta",
+    "deepinfra": "https://api.deepinfra.com/v1",
+    "segmind": "https://api.segmind.com",
+    "huggingface": "https://router.huggingface.co",
+    "nvidia": "https://ai.api.nvidia.com/v1/genai",
+    "pollinations": "https://gen.pollinations.ai",
 }
 
 
