@@ -9,19 +9,22 @@ from typing import Any
 import httpx
 import pytest
 from _helpers import (
-    BAD_KEY,
+    BEARER,
     CANARY,
-    ERROR_TABLE,
+    ERROR_ROWS,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
-    assert_error_matches,
+    assert_bad_key_probe,
+    assert_error_row,
+    assert_transport_error,
     png_bytes,
-    response_for,
+    probe_status,
     submit_error,
 )
 
-from pinglass.errors import InvalidRequest, ProviderError, QuotaError, Transient
-from pinglass.providers import PROVIDERS
+from pinglass.errors import InvalidRequest, QuotaError
 from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.deepinfra import DeepInfra
 
@@ -32,11 +35,6 @@ REQ = GenerationRequest(prompt="headshot", model=MODEL, width=768, height=1024)
 
 def _mount(router: Any) -> Any:
     return router.post("/openai/images/generations")
-
-
-def test_class_attributes_match_the_registry() -> None:
-    assert DeepInfra.key_env_vars == PROVIDERS["deepinfra"].key_env_vars
-    assert DeepInfra.default_base_url == BASE
 
 
 @pytest.mark.anyio
@@ -77,41 +75,25 @@ async def test_out_of_balance_text_is_quota() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(DeepInfra, BASE, _mount, response_for(status, body, headers), REQ)
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table(row: ErrorRow) -> None:
+    await assert_error_row(DeepInfra, BASE, _mount, REQ, row)
 
 
 @pytest.mark.anyio
 async def test_probe_reads_the_account() -> None:
-    async with adapter(DeepInfra, BASE) as (provider, router):
-        route = router.get("/me").respond(200, json={"uid": "u1", "email": "x@example.com"})
-        status = await provider.probe(KEY)
+    body = {"uid": "u1", "email": "x@example.com"}
+    status = await probe_status(DeepInfra, BASE, "/me", 200, body, auth=BEARER)
     assert status.ok and status.probed
-    assert route.calls.last.request.headers["authorization"] == f"Bearer {CANARY}"
 
 
 @pytest.mark.anyio
 async def test_probe_reports_a_bad_key() -> None:
-    async with adapter(DeepInfra, BASE) as (provider, router):
-        router.get("/me").respond(401, json={"detail": {"error": "Invalid token"}})
-        status = await provider.probe(BAD_KEY)
-    assert not status.ok
-    assert status.error is not None and "Invalid token" in status.error
+    body = {"detail": {"error": "Invalid token"}}
+    await assert_bad_key_probe(DeepInfra, BASE, "/me", body, "Invalid token")
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(DeepInfra, BASE, _mount, exc, REQ)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(DeepInfra, BASE, _mount, REQ, exc, maybe_accepted)

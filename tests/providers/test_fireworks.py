@@ -9,20 +9,24 @@ from typing import Any
 import httpx
 import pytest
 from _helpers import (
-    BAD_KEY,
+    BEARER,
     CANARY,
-    ERROR_TABLE,
+    ERROR_ROWS,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
-    assert_error_matches,
+    assert_bad_key_probe,
+    assert_error_row,
+    assert_transport_error,
     make_ref,
     png_bytes,
-    response_for,
+    probe_status,
     submit_error,
 )
 
-from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, RateLimited, Transient
-from pinglass.providers import PROVIDERS, _http
+from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, RateLimited
+from pinglass.providers import _http
 from pinglass.providers.base import Finished, GenerationRequest, Pending
 from pinglass.providers.fireworks import Fireworks
 
@@ -51,9 +55,7 @@ def _result(router: Any) -> Any:
     return router.post(f"{MODELS}/flux-kontext-pro/get_result")
 
 
-def test_class_attributes_match_the_registry() -> None:
-    assert Fireworks.key_env_vars == PROVIDERS["fireworks"].key_env_vars
-    assert Fireworks.default_base_url == BASE
+def test_cannot_reattach() -> None:
     assert not Fireworks.can_reattach  # no job listing to find an ambiguous create
 
 
@@ -222,52 +224,30 @@ async def test_create_without_request_id_is_invalid() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table_kontext(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(
-        Fireworks, BASE, _create, response_for(status, body, headers), KONTEXT
-    )
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table_kontext(row: ErrorRow) -> None:
+    await assert_error_row(Fireworks, BASE, _create, KONTEXT, row)
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table_flux(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(Fireworks, BASE, _flux, response_for(status, body, headers), FLUX)
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table_flux(row: ErrorRow) -> None:
+    await assert_error_row(Fireworks, BASE, _flux, FLUX, row)
 
 
 @pytest.mark.anyio
 async def test_probe_lists_models() -> None:
-    async with adapter(Fireworks, BASE) as (provider, router):
-        route = router.get("/models").respond(200, json={"object": "list", "data": []})
-        status = await provider.probe(KEY)
-    assert status.ok
-    assert route.calls.last.request.headers["authorization"] == f"Bearer {CANARY}"
+    body = {"object": "list", "data": []}
+    assert (await probe_status(Fireworks, BASE, "/models", 200, body, auth=BEARER)).ok
 
 
 @pytest.mark.anyio
 async def test_probe_reports_a_bad_key() -> None:
-    async with adapter(Fireworks, BASE) as (provider, router):
-        router.get("/models").respond(401, json={"error": {"message": "Invalid API key"}})
-        status = await provider.probe(BAD_KEY)
-    assert not status.ok
-    assert status.error is not None and "Invalid API key" in status.error
+    body = {"error": {"message": "Invalid API key"}}
+    await assert_bad_key_probe(Fireworks, BASE, "/models", body, "Invalid API key")
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(Fireworks, BASE, _create, exc, KONTEXT)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(Fireworks, BASE, _create, KONTEXT, exc, maybe_accepted)

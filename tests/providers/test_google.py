@@ -10,15 +10,18 @@ import httpx
 import pytest
 import respx
 from _helpers import (
-    BAD_KEY,
     CANARY,
-    ERROR_TABLE,
+    ERROR_ROWS,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
-    assert_error_matches,
+    assert_bad_key_probe,
+    assert_error_row,
+    assert_transport_error,
     make_ref,
     png_bytes,
-    response_for,
+    probe_status,
     submit_error,
 )
 
@@ -26,11 +29,8 @@ from pinglass.errors import (
     AuthError,
     ContentRejected,
     InvalidRequest,
-    ProviderError,
     RateLimited,
-    Transient,
 )
-from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.google import Google
 
@@ -62,9 +62,11 @@ def _image_body(data: bytes) -> dict[str, Any]:
     }
 
 
-def test_class_attributes_match_the_registry() -> None:
-    assert Google.key_env_vars == PROVIDERS["google"].key_env_vars
-    assert Google.default_base_url == BASE
+def _mount(router: Any) -> Any:
+    return router.post(GENERATE)
+
+
+def test_cannot_cancel_or_reattach() -> None:
     assert not Google.can_cancel and not Google.can_reattach
 
 
@@ -165,9 +167,7 @@ async def test_invalid_key_400_is_an_auth_error() -> None:
             ],
         }
     }
-    error = await submit_error(
-        Google, BASE, lambda r: r.post(GENERATE), httpx.Response(400, json=body), REQ
-    )
+    error = await submit_error(Google, BASE, _mount, httpx.Response(400, json=body), REQ)
     assert type(error) is AuthError
     assert "API key not valid" in str(error)
 
@@ -182,9 +182,7 @@ async def test_resource_exhausted_reads_retry_delay() -> None:
             "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "23s"}],
         }
     }
-    error = await submit_error(
-        Google, BASE, lambda r: r.post(GENERATE), httpx.Response(429, json=body), REQ
-    )
+    error = await submit_error(Google, BASE, _mount, httpx.Response(429, json=body), REQ)
     assert isinstance(error, RateLimited)
     assert error.retry_after == 23.0
 
@@ -192,29 +190,22 @@ async def test_resource_exhausted_reads_retry_delay() -> None:
 @pytest.mark.anyio
 async def test_plain_400_stays_invalid_request() -> None:
     body = {"error": {"code": 400, "message": "bad aspect", "status": "INVALID_ARGUMENT"}}
-    error = await submit_error(
-        Google, BASE, lambda r: r.post(GENERATE), httpx.Response(400, json=body), REQ
-    )
+    error = await submit_error(Google, BASE, _mount, httpx.Response(400, json=body), REQ)
     assert type(error) is InvalidRequest
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    outcome = response_for(status, body, headers)
-    error = await submit_error(Google, BASE, lambda r: r.post(GENERATE), outcome, REQ)
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table(row: ErrorRow) -> None:
+    await assert_error_row(Google, BASE, _mount, REQ, row)
 
 
 @pytest.mark.anyio
 async def test_probe_lists_models_with_the_key_header() -> None:
-    async with adapter(Google, BASE) as (provider, router):
-        route = router.get("/models").respond(200, json={"models": [{"name": "models/x"}]})
-        status = await provider.probe(KEY)
+    body = {"models": [{"name": "models/x"}]}
+    auth = ("x-goog-api-key", CANARY)
+    status = await probe_status(Google, BASE, "/models", 200, body, auth=auth)
     assert status.ok and status.probed
-    assert route.calls.last.request.headers["x-goog-api-key"] == CANARY
 
 
 @pytest.mark.anyio
@@ -227,22 +218,10 @@ async def test_probe_reports_a_bad_key() -> None:
             "details": [{"reason": "API_KEY_INVALID"}],
         }
     }
-    async with adapter(Google, BASE) as (provider, router):
-        router.get("/models").respond(400, json=body)
-        status = await provider.probe(BAD_KEY)
-    assert not status.ok
-    assert status.error is not None and "API key not valid" in status.error
+    await assert_bad_key_probe(Google, BASE, "/models", body, "API key not valid", status=400)
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(Google, BASE, lambda r: r.post(GENERATE), exc, REQ)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(Google, BASE, _mount, REQ, exc, maybe_accepted)

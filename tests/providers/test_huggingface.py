@@ -9,25 +9,30 @@ import httpx
 import pytest
 import respx
 from _helpers import (
-    BAD_KEY,
+    BEARER,
     CANARY,
-    ERROR_TABLE,
+    ERROR_ROWS,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
-    assert_error_matches,
+    assert_bad_key_probe,
+    assert_error_row,
+    assert_transport_error,
     png_bytes,
-    response_for,
+    probe_status,
     submit_error,
 )
 
 from pinglass.errors import InvalidRequest, ProviderError, QuotaError, Transient
-from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.huggingface import HuggingFace
 
 BASE = "https://router.huggingface.co"
 MODEL = "black-forest-labs/FLUX.1-schnell"
 PATH = f"/hf-inference/models/{MODEL}"
+HUB = "https://huggingface.co"
+WHOAMI = "/api/whoami-v2"
 REQ = GenerationRequest(prompt="headshot", model=MODEL, width=768, height=1024)
 
 
@@ -35,9 +40,8 @@ def _mount(router: Any) -> Any:
     return router.post(PATH)
 
 
-def test_class_attributes_match_the_registry() -> None:
-    assert HuggingFace.key_env_vars == PROVIDERS["huggingface"].key_env_vars == ("HF_TOKEN",)
-    assert HuggingFace.default_base_url == BASE
+def test_reads_the_hf_token_variable() -> None:
+    assert HuggingFace.key_env_vars == ("HF_TOKEN",)
 
 
 @pytest.mark.anyio
@@ -102,32 +106,21 @@ async def test_documented_errors(status: int, body: Any, expected: type[Provider
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(HuggingFace, BASE, _mount, response_for(status, body, headers), REQ)
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table(row: ErrorRow) -> None:
+    await assert_error_row(HuggingFace, BASE, _mount, REQ, row)
 
 
 @pytest.mark.anyio
 async def test_probe_calls_whoami_on_the_hub_host() -> None:
-    async with adapter(HuggingFace, "https://huggingface.co") as (provider, router):
-        route = router.get("/api/whoami-v2").respond(200, json={"name": "someone", "type": "user"})
-        status = await provider.probe(KEY)
-    assert status.ok
-    assert route.calls.last.request.headers["authorization"] == f"Bearer {CANARY}"
+    body = {"name": "someone", "type": "user"}
+    assert (await probe_status(HuggingFace, HUB, WHOAMI, 200, body, auth=BEARER)).ok
 
 
 @pytest.mark.anyio
 async def test_probe_reports_a_bad_token() -> None:
-    async with adapter(HuggingFace, "https://huggingface.co") as (provider, router):
-        router.get("/api/whoami-v2").respond(
-            401, json={"error": "Invalid credentials in Authorization header"}
-        )
-        status = await provider.probe(BAD_KEY)
-    assert not status.ok
-    assert status.error is not None and "Invalid credentials" in status.error
+    body = {"error": "Invalid credentials in Authorization header"}
+    await assert_bad_key_probe(HuggingFace, HUB, WHOAMI, body, "Invalid credentials")
 
 
 @pytest.mark.anyio
@@ -145,8 +138,8 @@ async def test_base_url_override_covers_generation_and_probe() -> None:
 
 @pytest.mark.anyio
 async def test_probe_with_a_non_json_answer_fails_cleanly() -> None:
-    async with adapter(HuggingFace, "https://huggingface.co") as (provider, router):
-        router.get("/api/whoami-v2").respond(
+    async with adapter(HuggingFace, HUB) as (provider, router):
+        router.get(WHOAMI).respond(
             200, text="<html>proxy</html>", headers={"content-type": "text/html"}
         )
         status = await provider.probe(KEY)
@@ -154,14 +147,6 @@ async def test_probe_with_a_non_json_answer_fails_cleanly() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(HuggingFace, BASE, _mount, exc, REQ)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(HuggingFace, BASE, _mount, REQ, exc, maybe_accepted)

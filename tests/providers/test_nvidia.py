@@ -11,18 +11,22 @@ import pytest
 import respx
 from _helpers import (
     CANARY,
+    ERROR_ROWS,
     ERROR_TABLE,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
     assert_error_matches,
+    assert_error_row,
+    assert_transport_error,
     make_ref,
     png_bytes,
     response_for,
     submit_error,
 )
 
-from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, Transient
-from pinglass.providers import PROVIDERS
+from pinglass.errors import ContentRejected, InvalidRequest, ProviderError
 from pinglass.providers.base import Finished, GenerationRequest, Pending
 from pinglass.providers.nvidia import Nvidia
 
@@ -40,11 +44,6 @@ def _artifacts(*reasons: str) -> dict[str, Any]:
 
 def _mount(router: Any) -> Any:
     return router.post(f"/{DEV}")
-
-
-def test_class_attributes_match_the_registry() -> None:
-    assert Nvidia.key_env_vars == PROVIDERS["nvidia"].key_env_vars
-    assert Nvidia.default_base_url == BASE
 
 
 @pytest.mark.anyio
@@ -150,12 +149,9 @@ async def test_no_artifacts_is_invalid() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(Nvidia, BASE, _mount, response_for(status, body, headers), REQ)
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table(row: ErrorRow) -> None:
+    await assert_error_row(Nvidia, BASE, _mount, REQ, row)
 
 
 @pytest.mark.anyio
@@ -179,14 +175,6 @@ async def test_probe_says_no_free_probe_without_a_request() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(Nvidia, BASE, _mount, exc, REQ)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(Nvidia, BASE, _mount, REQ, exc, maybe_accepted)

@@ -10,15 +10,19 @@ from typing import Any
 import httpx
 import pytest
 from _helpers import (
-    BAD_KEY,
+    BEARER,
     CANARY,
-    ERROR_TABLE,
+    ERROR_ROWS,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
-    assert_error_matches,
+    assert_bad_key_probe,
+    assert_error_row,
+    assert_transport_error,
     make_ref,
     png_bytes,
-    response_for,
+    probe_status,
     submit_error,
 )
 
@@ -30,7 +34,7 @@ from pinglass.errors import (
     RateLimited,
     Transient,
 )
-from pinglass.providers import PROVIDERS, _http
+from pinglass.providers import _http
 from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.openrouter import OpenRouter
 
@@ -50,11 +54,6 @@ def _ok(data: bytes, **extra: Any) -> dict[str, Any]:
 
 def _chat(router: Any) -> Any:
     return router.post("/chat/completions")
-
-
-def test_class_attributes_match_the_registry() -> None:
-    assert OpenRouter.key_env_vars == PROVIDERS["openrouter"].key_env_vars
-    assert OpenRouter.default_base_url == BASE
 
 
 @pytest.mark.anyio
@@ -176,54 +175,35 @@ async def test_200_without_images_is_a_failure(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(OpenRouter, BASE, _chat, response_for(status, body, headers), REQ)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table(row: ErrorRow) -> None:
     # OpenRouter's 403 is moderation; bad keys are 401 (§6.3).
-    assert_error_matches(error, status, headers, ContentRejected if status == 403 else expected)
+    await assert_error_row(OpenRouter, BASE, _chat, REQ, row, {403: ContentRejected})
 
 
 @pytest.mark.anyio
 async def test_probe_shows_the_remaining_limit() -> None:
     data = {"data": {"label": "k", "limit": 10, "usage": 2.5, "limit_remaining": 7.5}}
-    async with adapter(OpenRouter, BASE) as (provider, router):
-        route = router.get("/key").respond(200, json=data)
-        status = await provider.probe(KEY)
+    status = await probe_status(OpenRouter, BASE, "/key", 200, data, auth=BEARER)
     assert status.ok
     assert status.balance == "$7.5 left of the key's limit"
-    assert route.calls.last.request.headers["authorization"] == f"Bearer {CANARY}"
 
 
 @pytest.mark.anyio
 async def test_probe_without_a_key_limit_shows_usage() -> None:
     data = {"data": {"limit": None, "usage": 1.25, "limit_remaining": None, "is_free_tier": True}}
-    async with adapter(OpenRouter, BASE) as (provider, router):
-        router.get("/key").respond(200, json=data)
-        status = await provider.probe(KEY)
+    status = await probe_status(OpenRouter, BASE, "/key", 200, data)
     assert status.ok
     assert status.balance == "no key limit (used $1.25), free tier"
 
 
 @pytest.mark.anyio
 async def test_probe_reports_a_bad_key() -> None:
-    async with adapter(OpenRouter, BASE) as (provider, router):
-        router.get("/key").respond(401, json={"error": {"code": 401, "message": "No auth"}})
-        status = await provider.probe(BAD_KEY)
-    assert not status.ok
-    assert status.error is not None and "No auth" in status.error
+    body = {"error": {"code": 401, "message": "No auth"}}
+    await assert_bad_key_probe(OpenRouter, BASE, "/key", body, "No auth")
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(OpenRouter, BASE, _chat, exc, REQ)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(OpenRouter, BASE, _chat, REQ, exc, maybe_accepted)

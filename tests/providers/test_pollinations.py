@@ -8,17 +8,18 @@ import httpx
 import pytest
 from _helpers import (
     CANARY,
-    ERROR_TABLE,
+    ERROR_ROWS,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
-    assert_error_matches,
+    assert_error_row,
+    assert_transport_error,
     png_bytes,
-    response_for,
     submit_error,
 )
 
-from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, QuotaError, Transient
-from pinglass.providers import PROVIDERS
+from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, QuotaError
 from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.pollinations import Pollinations
 
@@ -30,11 +31,6 @@ REQ = GenerationRequest(prompt=PROMPT, model="flux", width=768, height=1024, see
 
 def _mount(router: Any) -> Any:
     return router.get(ENCODED)
-
-
-def test_class_attributes_match_the_registry() -> None:
-    assert Pollinations.key_env_vars == PROVIDERS["pollinations"].key_env_vars
-    assert Pollinations.default_base_url == BASE
 
 
 @pytest.mark.anyio
@@ -89,12 +85,9 @@ async def test_documented_errors(status: int, body: Any, expected: type[Provider
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(Pollinations, BASE, _mount, response_for(status, body, headers), REQ)
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table(row: ErrorRow) -> None:
+    await assert_error_row(Pollinations, BASE, _mount, REQ, row)
 
 
 @pytest.mark.anyio
@@ -107,14 +100,6 @@ async def test_probe_says_no_free_probe_without_a_request() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(Pollinations, BASE, _mount, exc, REQ)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(Pollinations, BASE, _mount, REQ, exc, maybe_accepted)

@@ -11,34 +11,32 @@ from typing import Any
 import httpx
 import pytest
 from _helpers import (
-    BAD_KEY,
     CANARY,
-    ERROR_TABLE,
+    ERROR_ROWS,
     KEY,
+    TRANSPORT_CASES,
+    ErrorRow,
     adapter,
-    assert_error_matches,
+    assert_bad_key_probe,
+    assert_error_row,
+    assert_transport_error,
     make_ref,
     png_bytes,
-    response_for,
+    probe_status,
     submit_error,
 )
 
-from pinglass.errors import InvalidRequest, ProviderError, QuotaError, RateLimited, Transient
-from pinglass.providers import PROVIDERS
+from pinglass.errors import InvalidRequest, ProviderError, QuotaError, RateLimited
 from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.segmind import Segmind
 
 BASE = "https://api.segmind.com"
+CREDITS = "/v1/get-user-credits"
 REQ = GenerationRequest(prompt="portrait", model="flux-pulid", width=896, height=1152, seed=7)
 
 
 def _mount(router: Any) -> Any:
     return router.post("/v1/flux-pulid")
-
-
-def test_class_attributes_match_the_registry() -> None:
-    assert Segmind.key_env_vars == PROVIDERS["segmind"].key_env_vars
-    assert Segmind.default_base_url == BASE
 
 
 @pytest.mark.anyio
@@ -149,54 +147,33 @@ async def test_410_retired_model_is_invalid() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    error = await submit_error(Segmind, BASE, _mount, response_for(status, body, headers), REQ)
-    assert_error_matches(error, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table(row: ErrorRow) -> None:
+    await assert_error_row(Segmind, BASE, _mount, REQ, row)
 
 
 @pytest.mark.anyio
 async def test_probe_reads_credits() -> None:
-    async with adapter(Segmind, BASE) as (provider, router):
-        route = router.get("/v1/get-user-credits").respond(
-            200, json={"credits": 2.5, "free-credits": 0.0185}
-        )
-        status = await provider.probe(KEY)
+    body = {"credits": 2.5, "free-credits": 0.0185}
+    status = await probe_status(Segmind, BASE, CREDITS, 200, body, auth=("x-api-key", CANARY))
     assert status.ok
     assert status.balance == "$2.5 credits + $0.0185 free"
-    assert route.calls.last.request.headers["x-api-key"] == CANARY
 
 
 @pytest.mark.anyio
 async def test_probe_404_no_credit_record_is_a_valid_key() -> None:
-    async with adapter(Segmind, BASE) as (provider, router):
-        router.get("/v1/get-user-credits").respond(
-            404, json={"error": "No credits found for the user"}
-        )
-        status = await provider.probe(KEY)
+    body = {"error": "No credits found for the user"}
+    status = await probe_status(Segmind, BASE, CREDITS, 404, body)
     assert status.ok and status.balance == "no credits"
 
 
 @pytest.mark.anyio
 async def test_probe_reports_a_bad_key() -> None:
-    async with adapter(Segmind, BASE) as (provider, router):
-        router.get("/v1/get-user-credits").respond(401, json={"error": "Invalid API key"})
-        status = await provider.probe(BAD_KEY)
-    assert not status.ok
-    assert status.error is not None and "Invalid API key" in status.error
+    body = {"error": "Invalid API key"}
+    await assert_bad_key_probe(Segmind, BASE, CREDITS, body, "Invalid API key")
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("exc", "maybe_accepted"),
-    [
-        pytest.param(httpx.ReadTimeout("slow"), True, id="read-timeout"),
-        pytest.param(httpx.ConnectError("refused"), False, id="connect-error"),
-    ],
-)
+@pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
-    error = await submit_error(Segmind, BASE, _mount, exc, REQ)
-    assert isinstance(error, Transient)
-    assert error.maybe_accepted is maybe_accepted
+    await assert_transport_error(Segmind, BASE, _mount, REQ, exc, maybe_accepted)
