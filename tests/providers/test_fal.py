@@ -10,7 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from _helpers import BAD_KEY, KEY, adapter, make_ref
+from _helpers import (
+    KEY,
+    adapter,
+    assert_rejected,
+    make_ref,
+    probe_both,
+)
 
 from pinglass.errors import ContentRejected, InvalidRequest, QuotaError, Transient
 from pinglass.providers.base import Finished, GenerationRequest, Pending
@@ -154,16 +160,10 @@ async def test_cancel_puts_to_the_request() -> None:
 
 @pytest.mark.anyio
 async def test_probe_uses_the_free_pricing_endpoint() -> None:
-    async with adapter(Fal, BASE) as (provider, router):
-        route = router.get("https://api.fal.ai/v1/models/pricing").mock(
-            side_effect=lambda request: (
-                httpx.Response(200, json={"prices": []})
-                if request.headers["Authorization"] == f"Key {KEY.header_value()}"
-                else httpx.Response(401, json={"detail": "Invalid key"})
-            )
-        )
-        good = await provider.probe(KEY)
-        bad = await provider.probe(BAD_KEY)
+    pricing = "https://api.fal.ai/v1/models/pricing"
+    good, bad, route = await probe_both(
+        Fal, BASE, pricing, "Key", {"prices": []}, {"detail": "Invalid key"}
+    )
     assert route.calls[0].request.url.params["endpoint_id"] == "fal-ai/flux/dev"
     assert good.ok
-    assert not bad.ok and bad.error is not None and "Invalid key" in bad.error
+    assert_rejected(bad, "Invalid key")

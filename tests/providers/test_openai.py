@@ -5,9 +5,15 @@ from __future__ import annotations
 import base64
 import json
 
-import httpx
 import pytest
-from _helpers import BAD_KEY, KEY, adapter, make_ref, png_bytes
+from _helpers import (
+    KEY,
+    adapter,
+    assert_rejected,
+    make_ref,
+    png_bytes,
+    probe_both,
+)
 
 from pinglass.errors import ContentRejected, QuotaError, RateLimited
 from pinglass.providers.base import Finished, GenerationRequest
@@ -94,15 +100,7 @@ async def test_quota_and_moderation_signals(
 
 @pytest.mark.anyio
 async def test_probe_lists_models() -> None:
-    async with adapter(OpenAI, BASE) as (provider, router):
-        router.get("/models").mock(
-            side_effect=lambda request: (
-                httpx.Response(200, json={"data": []})
-                if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
-                else httpx.Response(401, json={"error": {"message": "Incorrect API key provided"}})
-            )
-        )
-        good = await provider.probe(KEY)
-        bad = await provider.probe(BAD_KEY)
+    incorrect = {"error": {"message": "Incorrect API key provided"}}
+    good, bad, _ = await probe_both(OpenAI, BASE, "/models", "Bearer", {"data": []}, incorrect)
     assert good.ok
-    assert not bad.ok and bad.error is not None and "Incorrect API key" in bad.error
+    assert_rejected(bad, "Incorrect API key")

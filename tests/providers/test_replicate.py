@@ -8,7 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-from _helpers import BAD_KEY, KEY, adapter, make_ref
+from _helpers import (
+    KEY,
+    adapter,
+    assert_rejected,
+    make_ref,
+    probe_both,
+)
 
 from pinglass.errors import ContentRejected, InvalidRequest, Transient
 from pinglass.providers.base import Finished, GenerationRequest, Pending
@@ -168,18 +174,11 @@ async def test_schema_without_the_reference_field_is_refused_before_paying() -> 
 
 @pytest.mark.anyio
 async def test_probe_good_and_bad_keys() -> None:
-    async with adapter(Replicate, BASE) as (provider, router):
-        router.get("/account").mock(
-            side_effect=lambda request: (
-                httpx.Response(200, json={"username": "me"})
-                if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
-                else httpx.Response(401, json={"detail": "Invalid token."})
-            )
-        )
-        good = await provider.probe(KEY)
-        bad = await provider.probe(BAD_KEY)
+    good, bad, _ = await probe_both(
+        Replicate, BASE, "/account", "Bearer", {"username": "me"}, {"detail": "Invalid token."}
+    )
     assert good.ok and good.error is None
-    assert not bad.ok and bad.error is not None and "401" in bad.error
+    assert_rejected(bad, "401")
 
 
 @pytest.mark.anyio

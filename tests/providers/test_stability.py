@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from _helpers import BAD_KEY, KEY, adapter, make_ref, png_bytes
+from _helpers import (
+    KEY,
+    adapter,
+    assert_rejected,
+    make_ref,
+    png_bytes,
+    probe_both,
+)
 
 from pinglass.errors import ContentRejected, InvalidRequest
 from pinglass.providers.base import Finished, GenerationRequest
@@ -96,15 +103,9 @@ async def test_a_json_body_where_bytes_were_asked_is_invalid() -> None:
 
 @pytest.mark.anyio
 async def test_probe_reports_the_credit_balance() -> None:
-    async with adapter(Stability, BASE) as (provider, router):
-        router.get("/v1/user/balance").mock(
-            side_effect=lambda request: (
-                httpx.Response(200, json={"credits": 24.5})
-                if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
-                else httpx.Response(401, json={"name": "unauthorized", "errors": ["bad key"]})
-            )
-        )
-        good = await provider.probe(KEY)
-        bad = await provider.probe(BAD_KEY)
+    unauthorized = {"name": "unauthorized", "errors": ["bad key"]}
+    good, bad, _ = await probe_both(
+        Stability, BASE, "/v1/user/balance", "Bearer", {"credits": 24.5}, unauthorized
+    )
     assert good.ok and good.balance == "24.5 credits ($0.24)"
-    assert not bad.ok and bad.error is not None and "bad key" in bad.error
+    assert_rejected(bad, "bad key")

@@ -5,9 +5,15 @@ from __future__ import annotations
 import base64
 import json
 
-import httpx
 import pytest
-from _helpers import BAD_KEY, KEY, adapter, make_ref, png_bytes
+from _helpers import (
+    KEY,
+    adapter,
+    assert_rejected,
+    make_ref,
+    png_bytes,
+    probe_both,
+)
 
 from pinglass.errors import ContentRejected, InvalidRequest, QuotaError
 from pinglass.providers.base import Finished, GenerationRequest
@@ -98,15 +104,7 @@ async def test_empty_data_is_invalid() -> None:
 
 @pytest.mark.anyio
 async def test_probe_lists_models() -> None:
-    async with adapter(Together, BASE) as (provider, router):
-        router.get("/models").mock(
-            side_effect=lambda request: (
-                httpx.Response(200, json=[{"id": "m"}])
-                if request.headers["Authorization"] == f"Bearer {KEY.header_value()}"
-                else httpx.Response(401, json={"error": {"message": "Invalid API key"}})
-            )
-        )
-        good = await provider.probe(KEY)
-        bad = await provider.probe(BAD_KEY)
+    invalid = {"error": {"message": "Invalid API key"}}
+    good, bad, _ = await probe_both(Together, BASE, "/models", "Bearer", [{"id": "m"}], invalid)
     assert good.ok
-    assert not bad.ok and bad.error is not None and "Invalid API key" in bad.error
+    assert_rejected(bad, "Invalid API key")
