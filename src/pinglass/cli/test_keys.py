@@ -10,9 +10,10 @@ from rich.table import Table
 
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
-from pinglass.cli._options import JsonOpt
+from pinglass.cli._options import JsonOpt, QuietOpt, VerboseOpt
 from pinglass.cli._output import emit_json, make_console
 from pinglass.errors import ExitCode
+from pinglass.secrets import redact
 
 __all__ = ["test_keys"]
 
@@ -24,6 +25,8 @@ def test_keys(
         str | None, typer.Option("--provider", help="Only this provider's keys.")
     ] = None,
     json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Probe every configured key (all of a provider's keys) at once; nothing is billed.
 
@@ -31,7 +34,7 @@ def test_keys(
 
     Example: [bold]pinglass test-keys --provider replicate[/]
     """
-    console = make_console()
+    console = make_console(quiet=quiet)
     with exit_on_error(console):
         import asyncio
 
@@ -40,6 +43,14 @@ def test_keys(
 
         settings = load_settings()
         keys = collect_keys(merged_environ())
+        if verbose:
+            for name, found in keys.items():
+                where = escape(redact(settings.base_url(name) or "default endpoint"))
+                for key in found:
+                    console.print(
+                        f"[dim]probing {name} key {escape(key.mask())} "
+                        f"({escape(key.source)}) at {where}[/]"
+                    )
         reports = asyncio.run(probe_keys(keys, settings, provider=provider))
         if json_output:
             emit_json(KeysDocument(keys=reports))
