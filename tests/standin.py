@@ -4,7 +4,8 @@ A real HTTP server on ``127.0.0.1`` (random port, one thread per request, daemon
 speaks the wire shape PROVIDERS.md §1 documents: ``POST /v1/models/{o}/{n}/predictions`` and
 ``POST /v1/predictions`` (``Prefer: wait`` honoured), ``GET /v1/predictions/{id}``,
 ``GET /v1/predictions?created_after=`` (list), ``POST /v1/predictions/{id}/cancel``,
-``GET /v1/account``, and the output files themselves under ``/files/``. It stops by itself
+``GET /v1/account``, ``GET /v1/models/{o}/{n}`` (a community model's latest version), and the
+output files themselves under ``/files/``. It stops by itself
 after ``max_life`` seconds, so a test that forgets it cannot hang the suite.
 
 Faults are consumed one per create, in order (``faults=["429", "drop"]``):
@@ -84,6 +85,8 @@ class StandIn:
         self.max_life = max_life
         self.echo_auth = echo_auth
         self.huge_bytes = huge_bytes
+        self.echoes = 0
+        """Error bodies that quoted an Authorization header (with ``echo_auth``)."""
         self.uploads: list[tuple[str, str, bytes]] = []
         """``(file name, content type, bytes)`` of every ``POST /v1/files``, in order."""
         self.lock = threading.Lock()
@@ -185,6 +188,20 @@ class StandIn:
             return self.faults.popleft() if self.faults else None
 
 
+# Inputs a community model's version declares (a union of PuLID's, InstantID's and SDXL's).
+_INPUTS = (
+    "prompt negative_prompt main_face_image image input_image width height aspect_ratio seed"
+    " guidance_scale num_steps num_inference_steps id_weight ip_adapter_scale output_format"
+).split()
+
+
+def _model_view(name: str) -> dict[str, Any]:
+    """``GET /v1/models/{owner}/{name}``: a community model with one published version."""
+    schema = {"components": {"schemas": {"Input": {"properties": {n: {} for n in _INPUTS}}}}}
+    version = {"id": "v-standin-0001", "openapi_schema": schema}
+    return {"owner": name.split("/")[0], "name": name.split("/")[-1], "latest_version": version}
+
+
 def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -200,6 +217,8 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
             ctype: str | None = None,
         ) -> None:
             if status >= 400 and server.echo_auth and isinstance(body, dict):
+                with server.lock:
+                    server.echoes += 1
                 body = {
                     **body,
                     "detail": f"{body.get('detail')}: got Authorization "
@@ -236,6 +255,8 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"type": "user", "username": "standin"})
             elif url.path == "/v1/predictions":
                 self._list(parse_qs(url.query).get("created_after", [""])[0])
+            elif url.path.startswith("/v1/models/") and url.path.count("/") == 4:
+                self._send(200, _model_view(url.path.removeprefix("/v1/models/")))
             elif url.path.startswith("/v1/predictions/"):
                 view = server.view(url.path.rsplit("/", 1)[1])
                 self._send(200, view) if view else self._send(404, {"detail": "Not found"})
