@@ -10,7 +10,7 @@ and :func:`assert_transport_error` are the read-timeout / connect-error checks o
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
@@ -92,6 +92,25 @@ async def adapter(
     router.assert_all_called()
 
 
+async def _route_error(
+    cls: type[Provider],
+    base_url: str,
+    mount: Mount,
+    outcome: httpx.Response | Exception,
+    call: Callable[[Provider], Awaitable[object]],
+) -> ProviderError:
+    """Run ``call`` with the one route ``mount`` answering ``outcome``; return the error."""
+    async with adapter(cls, base_url) as (provider, router):
+        route = mount(router)
+        if isinstance(outcome, Exception):
+            route.mock(side_effect=outcome)
+        else:
+            route.mock(return_value=outcome)
+        with pytest.raises(ProviderError) as info:
+            await call(provider)
+    return info.value
+
+
 async def submit_error(
     cls: type[Provider],
     base_url: str,
@@ -100,15 +119,18 @@ async def submit_error(
     req: Any,
 ) -> ProviderError:
     """Submit ``req`` with the create route (``mount``) answering ``outcome``; return the error."""
-    async with adapter(cls, base_url) as (provider, router):
-        route = mount(router)
-        if isinstance(outcome, Exception):
-            route.mock(side_effect=outcome)
-        else:
-            route.mock(return_value=outcome)
-        with pytest.raises(ProviderError) as info:
-            await provider.submit(req, KEY)
-    return info.value
+    return await _route_error(cls, base_url, mount, outcome, lambda p: p.submit(req, KEY))
+
+
+async def poll_error(
+    cls: type[Provider],
+    base_url: str,
+    mount: Mount,
+    outcome: httpx.Response | Exception,
+    remote_id: str,
+) -> ProviderError:
+    """Poll ``remote_id`` with the status route (``mount``) answering ``outcome``; the error."""
+    return await _route_error(cls, base_url, mount, outcome, lambda p: p.poll(remote_id, KEY))
 
 
 def assert_error_matches(

@@ -61,10 +61,8 @@ async def test_submit_posts_the_openai_body_and_decodes_b64() -> None:
 
 @pytest.mark.anyio
 async def test_empty_data_is_invalid() -> None:
-    async with adapter(DeepInfra, BASE) as (provider, router):
-        _mount(router).respond(200, json={"data": []})
-        with pytest.raises(InvalidRequest):
-            await provider.submit(REQ, KEY)
+    error = await submit_error(DeepInfra, BASE, _mount, httpx.Response(200, json={"data": []}), REQ)
+    assert isinstance(error, InvalidRequest)
 
 
 @pytest.mark.anyio

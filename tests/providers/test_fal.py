@@ -16,6 +16,7 @@ from _helpers import (
     assert_rejected,
     make_ref,
     probe_both,
+    submit_error,
 )
 
 from pinglass.errors import ContentRejected, InvalidRequest, QuotaError, Transient
@@ -144,10 +145,9 @@ async def test_result_422_content_policy_is_content_rejected() -> None:
 async def test_locked_account_is_a_quota_error() -> None:
     detail = "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard."
     req = GenerationRequest(prompt="p", model="fal-ai/flux/dev")
-    async with adapter(Fal, BASE) as (provider, router):
-        router.post("/fal-ai/flux/dev").respond(403, json={"detail": detail})
-        with pytest.raises(QuotaError):
-            await provider.submit(req, KEY)
+    outcome = httpx.Response(403, json={"detail": detail})
+    error = await submit_error(Fal, BASE, lambda r: r.post("/fal-ai/flux/dev"), outcome, req)
+    assert isinstance(error, QuotaError)
 
 
 @pytest.mark.anyio

@@ -21,6 +21,7 @@ from _helpers import (
     assert_transport_error,
     make_ref,
     png_bytes,
+    poll_error,
     probe_status,
     submit_error,
 )
@@ -40,6 +41,7 @@ KONTEXT = GenerationRequest(
     height=1152,
     seed=9,
 )
+RID = "flux-kontext-pro:req-1"
 FLUX = GenerationRequest(prompt="headshot", model="flux-1-dev-fp8", width=1024, height=1024)
 
 
@@ -184,29 +186,23 @@ async def test_kontext_polls_to_completion() -> None:
 )
 async def test_kontext_terminal_failures(status: str, expected: type[ProviderError]) -> None:
     body = {"id": "req-1", "status": status, "details": {"reason": "flagged"}}
-    async with adapter(Fireworks, BASE) as (provider, router):
-        _result(router).respond(200, json=body)
-        with pytest.raises(ProviderError) as info:
-            await provider.poll("flux-kontext-pro:req-1", KEY)
-    assert type(info.value) is expected
-    assert status in str(info.value)
+    error = await poll_error(Fireworks, BASE, _result, httpx.Response(200, json=body), RID)
+    assert type(error) is expected
+    assert status in str(error)
 
 
 @pytest.mark.anyio
 async def test_kontext_ready_without_sample_is_invalid() -> None:
-    async with adapter(Fireworks, BASE) as (provider, router):
-        _result(router).respond(200, json={"status": "Ready", "result": None})
-        with pytest.raises(InvalidRequest):
-            await provider.poll("flux-kontext-pro:req-1", KEY)
+    outcome = httpx.Response(200, json={"status": "Ready", "result": None})
+    assert isinstance(await poll_error(Fireworks, BASE, _result, outcome, RID), InvalidRequest)
 
 
 @pytest.mark.anyio
 async def test_poll_429_carries_retry_after() -> None:
-    async with adapter(Fireworks, BASE) as (provider, router):
-        _result(router).respond(429, json={"error": "slow down"}, headers={"retry-after": "3"})
-        with pytest.raises(RateLimited) as info:
-            await provider.poll("flux-kontext-pro:req-1", KEY)
-    assert info.value.retry_after == 3.0
+    outcome = httpx.Response(429, json={"error": "slow down"}, headers={"retry-after": "3"})
+    error = await poll_error(Fireworks, BASE, _result, outcome, RID)
+    assert isinstance(error, RateLimited)
+    assert error.retry_after == 3.0
 
 
 @pytest.mark.anyio

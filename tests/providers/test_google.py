@@ -148,11 +148,8 @@ async def test_base_url_override_is_used() -> None:
     ],
 )
 async def test_200_without_an_image_is_a_failure(body: Any, expected: type[Exception]) -> None:
-    async with adapter(Google, BASE) as (provider, router):
-        router.post(GENERATE).respond(200, json=body)
-        with pytest.raises(expected) as info:
-            await provider.submit(REQ, KEY)
-    assert type(info.value) is expected
+    error = await submit_error(Google, BASE, _mount, httpx.Response(200, json=body), REQ)
+    assert type(error) is expected
 
 
 @pytest.mark.anyio

@@ -84,10 +84,8 @@ async def test_submit_posts_inputs_and_parameters_and_reads_bytes() -> None:
 
 @pytest.mark.anyio
 async def test_a_json_200_is_not_an_image() -> None:
-    async with adapter(HuggingFace, BASE) as (provider, router):
-        _mount(router).respond(200, json={"error": "odd"})
-        with pytest.raises(InvalidRequest):
-            await provider.submit(REQ, KEY)
+    outcome = httpx.Response(200, json={"error": "odd"})
+    assert isinstance(await submit_error(HuggingFace, BASE, _mount, outcome, REQ), InvalidRequest)
 
 
 @pytest.mark.anyio

@@ -12,7 +12,6 @@ import respx
 from _helpers import (
     CANARY,
     ERROR_ROWS,
-    ERROR_TABLE,
     KEY,
     TRANSPORT_CASES,
     ErrorRow,
@@ -22,11 +21,12 @@ from _helpers import (
     assert_transport_error,
     make_ref,
     png_bytes,
+    poll_error,
     response_for,
     submit_error,
 )
 
-from pinglass.errors import ContentRejected, InvalidRequest, ProviderError
+from pinglass.errors import ContentRejected, InvalidRequest
 from pinglass.providers.base import Finished, GenerationRequest, Pending
 from pinglass.providers.nvidia import Nvidia
 
@@ -155,15 +155,12 @@ async def test_error_table(row: ErrorRow) -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "expected"), ERROR_TABLE)
-async def test_error_table_on_poll(
-    status: int, body: Any, headers: dict[str, str], expected: type[ProviderError]
-) -> None:
-    async with adapter(Nvidia, NVCF) as (provider, router):
-        router.get("/req-9").mock(return_value=response_for(status, body, headers))
-        with pytest.raises(ProviderError) as info:
-            await provider.poll("req-9", KEY)
-    assert_error_matches(info.value, status, headers, expected)
+@pytest.mark.parametrize("row", ERROR_ROWS)
+async def test_error_table_on_poll(row: ErrorRow) -> None:
+    status, body, headers, expected = row
+    outcome = response_for(status, body, headers)
+    error = await poll_error(Nvidia, NVCF, lambda r: r.get("/req-9"), outcome, "req-9")
+    assert_error_matches(error, status, headers, expected)
 
 
 @pytest.mark.anyio

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
+import httpx
 import pytest
 from _helpers import (
     KEY,
@@ -13,6 +15,7 @@ from _helpers import (
     make_ref,
     png_bytes,
     probe_both,
+    submit_error,
 )
 
 from pinglass.errors import ContentRejected, QuotaError, RateLimited
@@ -20,6 +23,10 @@ from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.openai import OpenAI
 
 BASE = "https://api.openai.com/v1"
+
+
+def _generations(router: Any) -> Any:
+    return router.post("/images/generations")
 
 
 def b64_body() -> dict[str, object]:
@@ -36,7 +43,7 @@ async def test_text_only_uses_generations_json() -> None:
         params={"quality": "medium", "input_fidelity": "high"},
     )
     async with adapter(OpenAI, BASE) as (provider, router):
-        route = router.post("/images/generations").respond(json=b64_body())
+        route = _generations(router).respond(json=b64_body())
         done = await provider.submit(req, KEY)
     sent = route.calls[0].request
     assert sent.headers["Authorization"] == f"Bearer {KEY.header_value()}"
@@ -92,10 +99,8 @@ async def test_quota_and_moderation_signals(
     status: int, error: dict[str, object], expected: type[Exception]
 ) -> None:
     req = GenerationRequest(prompt="p", model="gpt-image-2")
-    async with adapter(OpenAI, BASE) as (provider, router):
-        router.post("/images/generations").respond(status, json={"error": error})
-        with pytest.raises(expected):
-            await provider.submit(req, KEY)
+    outcome = httpx.Response(status, json={"error": error})
+    assert isinstance(await submit_error(OpenAI, BASE, _generations, outcome, req), expected)
 
 
 @pytest.mark.anyio

@@ -116,12 +116,9 @@ async def test_error_inside_a_200_body_is_mapped_by_its_code(
     code: Any, expected: type[ProviderError]
 ) -> None:
     body = {"error": {"code": code, "message": "upstream said no"}}
-    async with adapter(OpenRouter, BASE) as (provider, router):
-        _chat(router).respond(200, json=body)
-        with pytest.raises(ProviderError) as info:
-            await provider.submit(REQ, KEY)
-    assert type(info.value) is expected
-    assert "upstream said no" in str(info.value)
+    error = await submit_error(OpenRouter, BASE, _chat, httpx.Response(200, json=body), REQ)
+    assert type(error) is expected
+    assert "upstream said no" in str(error)
 
 
 @pytest.mark.anyio
@@ -129,12 +126,11 @@ async def test_in_body_error_of_a_gzipped_200_keeps_retry_after() -> None:
     body = {"error": {"code": 429, "message": "Rate limit exceeded upstream"}}
     raw = gzip.compress(json.dumps(body).encode())
     headers = {"content-encoding": "gzip", "content-type": "application/json", "retry-after": "4"}
-    async with adapter(OpenRouter, BASE) as (provider, router):
-        _chat(router).respond(200, content=raw, headers=headers)
-        with pytest.raises(RateLimited) as info:
-            await provider.submit(REQ, KEY)
-    assert info.value.retry_after == 4.0
-    assert "Rate limit exceeded upstream" in str(info.value)
+    outcome = httpx.Response(200, content=raw, headers=headers)
+    error = await submit_error(OpenRouter, BASE, _chat, outcome, REQ)
+    assert isinstance(error, RateLimited)
+    assert error.retry_after == 4.0
+    assert "Rate limit exceeded upstream" in str(error)
 
 
 @pytest.mark.anyio
@@ -168,10 +164,8 @@ async def test_402_out_of_credit_is_quota() -> None:
 async def test_200_without_images_is_a_failure(
     choice: dict[str, Any], expected: type[ProviderError]
 ) -> None:
-    async with adapter(OpenRouter, BASE) as (provider, router):
-        _chat(router).respond(200, json={"choices": [{"message": {}, **choice}]})
-        with pytest.raises(expected):
-            await provider.submit(REQ, KEY)
+    outcome = httpx.Response(200, json={"choices": [{"message": {}, **choice}]})
+    assert isinstance(await submit_error(OpenRouter, BASE, _chat, outcome, REQ), expected)
 
 
 @pytest.mark.anyio

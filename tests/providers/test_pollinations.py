@@ -64,10 +64,8 @@ async def test_submit_gets_the_encoded_prompt_with_bearer_and_query() -> None:
 
 @pytest.mark.anyio
 async def test_html_200_is_not_an_image() -> None:
-    async with adapter(Pollinations, BASE) as (provider, router):
-        _mount(router).respond(200, text="<html>", headers={"content-type": "text/html"})
-        with pytest.raises(InvalidRequest):
-            await provider.submit(REQ, KEY)
+    outcome = httpx.Response(200, text="<html>", headers={"content-type": "text/html"})
+    assert isinstance(await submit_error(Pollinations, BASE, _mount, outcome, REQ), InvalidRequest)
 
 
 @pytest.mark.anyio

@@ -13,6 +13,7 @@ from _helpers import (
     adapter,
     assert_rejected,
     make_ref,
+    poll_error,
     probe_both,
 )
 
@@ -34,6 +35,10 @@ PULID_INPUTS = [
     "seed",
     "output_format",
 ]
+
+
+def _status(router: Any) -> Any:
+    return router.get("/predictions/p1")
 
 
 def model_body(inputs: list[str]) -> dict[str, Any]:
@@ -157,10 +162,8 @@ async def test_official_model_with_reference_finishes_within_prefer_wait() -> No
 async def test_terminal_failures_map_to_error_kinds(
     status: str, error: str | None, expected: type[Exception]
 ) -> None:
-    async with adapter(Replicate, BASE) as (provider, router):
-        router.get("/predictions/p1").respond(json=prediction(status, error=error))
-        with pytest.raises(expected):
-            await provider.poll("p1", KEY)
+    outcome = httpx.Response(200, json=prediction(status, error=error))
+    assert isinstance(await poll_error(Replicate, BASE, _status, outcome, "p1"), expected)
 
 
 @pytest.mark.anyio

@@ -95,10 +95,8 @@ async def test_unknown_model_sends_no_reference_field_and_tolerates_missing_head
 
 @pytest.mark.anyio
 async def test_json_instead_of_image_is_invalid() -> None:
-    async with adapter(Segmind, BASE) as (provider, router):
-        _mount(router).respond(200, json={"status": "ok"})
-        with pytest.raises(InvalidRequest):
-            await provider.submit(REQ, KEY)
+    outcome = httpx.Response(200, json={"status": "ok"})
+    assert isinstance(await submit_error(Segmind, BASE, _mount, outcome, REQ), InvalidRequest)
 
 
 @pytest.mark.anyio

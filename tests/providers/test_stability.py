@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from _helpers import (
@@ -11,6 +13,7 @@ from _helpers import (
     make_ref,
     png_bytes,
     probe_both,
+    submit_error,
 )
 
 from pinglass.errors import ContentRejected, InvalidRequest
@@ -18,6 +21,15 @@ from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.stability import Stability
 
 BASE = "https://api.stability.ai"
+ULTRA = GenerationRequest(prompt="p", model="stable-image-ultra")
+
+
+def _ultra(router: Any) -> Any:
+    return router.post("/v2beta/stable-image/generate/ultra")
+
+
+def _core(router: Any) -> Any:
+    return router.post("/v2beta/stable-image/generate/core")
 
 
 def image_response(**headers: str) -> httpx.Response:
@@ -34,9 +46,7 @@ async def test_core_text_only_is_multipart_and_returns_bytes() -> None:
         prompt="portrait", model="stable-image-core", width=896, height=1152, negative_prompt="blur"
     )
     async with adapter(Stability, BASE) as (provider, router):
-        route = router.post("/v2beta/stable-image/generate/core").mock(
-            return_value=image_response()
-        )
+        route = _core(router).mock(return_value=image_response())
         done = await provider.submit(req, KEY)
     sent = route.calls[0].request
     assert sent.headers["Authorization"] == f"Bearer {KEY.header_value()}"
@@ -73,32 +83,26 @@ async def test_sd3_with_reference_is_image_to_image() -> None:
 
 @pytest.mark.anyio
 async def test_content_filtered_finish_reason_is_rejected() -> None:
-    req = GenerationRequest(prompt="p", model="stable-image-ultra")
-    async with adapter(Stability, BASE) as (provider, router):
-        router.post("/v2beta/stable-image/generate/ultra").mock(
-            return_value=image_response(**{"finish-reason": "CONTENT_FILTERED"})
-        )
-        with pytest.raises(ContentRejected, match="CONTENT_FILTERED"):
-            await provider.submit(req, KEY)
+    outcome = image_response(**{"finish-reason": "CONTENT_FILTERED"})
+    error = await submit_error(Stability, BASE, _ultra, outcome, ULTRA)
+    assert isinstance(error, ContentRejected)
+    assert "CONTENT_FILTERED" in str(error)
 
 
 @pytest.mark.anyio
 async def test_403_content_moderation_is_rejected() -> None:
-    req = GenerationRequest(prompt="p", model="stable-image-ultra")
     body = {"id": "x", "name": "content_moderation", "errors": ["flagged"]}
-    async with adapter(Stability, BASE) as (provider, router):
-        router.post("/v2beta/stable-image/generate/ultra").respond(403, json=body)
-        with pytest.raises(ContentRejected):
-            await provider.submit(req, KEY)
+    error = await submit_error(Stability, BASE, _ultra, httpx.Response(403, json=body), ULTRA)
+    assert isinstance(error, ContentRejected)
 
 
 @pytest.mark.anyio
 async def test_a_json_body_where_bytes_were_asked_is_invalid() -> None:
     req = GenerationRequest(prompt="p", model="stable-image-core")
-    async with adapter(Stability, BASE) as (provider, router):
-        router.post("/v2beta/stable-image/generate/core").respond(200, json={"image": "..."})
-        with pytest.raises(InvalidRequest, match="expected image bytes"):
-            await provider.submit(req, KEY)
+    outcome = httpx.Response(200, json={"image": "..."})
+    error = await submit_error(Stability, BASE, _core, outcome, req)
+    assert isinstance(error, InvalidRequest)
+    assert "expected image bytes" in str(error)
 
 
 @pytest.mark.anyio

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
+import httpx
 import pytest
 from _helpers import (
     KEY,
@@ -13,6 +15,7 @@ from _helpers import (
     make_ref,
     png_bytes,
     probe_both,
+    submit_error,
 )
 
 from pinglass.errors import ContentRejected, InvalidRequest, QuotaError
@@ -20,6 +23,11 @@ from pinglass.providers.base import Finished, GenerationRequest
 from pinglass.providers.together import Together
 
 BASE = "https://api.together.xyz/v1"
+SCHNELL = GenerationRequest(prompt="p", model="black-forest-labs/FLUX.1-schnell")
+
+
+def _images(router: Any) -> Any:
+    return router.post("/images/generations")
 
 
 def b64_body() -> dict[str, object]:
@@ -39,7 +47,7 @@ async def test_kontext_sends_the_reference_as_image_url() -> None:
         seed=9,
     )
     async with adapter(Together, BASE) as (provider, router):
-        route = router.post("/images/generations").respond(json=b64_body())
+        route = _images(router).respond(json=b64_body())
         done = await provider.submit(req, KEY)
     sent = route.calls[0].request
     assert sent.headers["Authorization"] == f"Bearer {KEY.header_value()}"
@@ -65,7 +73,7 @@ async def test_text_only_model_sends_catalog_params_and_no_image() -> None:
         prompt="p", model="black-forest-labs/FLUX.1-schnell", references=(), params={"steps": 4}
     )
     async with adapter(Together, BASE) as (provider, router):
-        route = router.post("/images/generations").respond(
+        route = _images(router).respond(
             json={"data": [{"index": 0, "url": "https://api.together.ai/img.png"}]}
         )
         done = await provider.submit(req, KEY)
@@ -86,20 +94,16 @@ async def test_text_only_model_sends_catalog_params_and_no_image() -> None:
     ],
 )
 async def test_body_signals(status: int, message: str, expected: type[Exception]) -> None:
-    req = GenerationRequest(prompt="p", model="black-forest-labs/FLUX.1-schnell")
-    async with adapter(Together, BASE) as (provider, router):
-        router.post("/images/generations").respond(status, json={"error": {"message": message}})
-        with pytest.raises(expected):
-            await provider.submit(req, KEY)
+    outcome = httpx.Response(status, json={"error": {"message": message}})
+    assert isinstance(await submit_error(Together, BASE, _images, outcome, SCHNELL), expected)
 
 
 @pytest.mark.anyio
 async def test_empty_data_is_invalid() -> None:
-    req = GenerationRequest(prompt="p", model="black-forest-labs/FLUX.1-schnell")
-    async with adapter(Together, BASE) as (provider, router):
-        router.post("/images/generations").respond(json={"data": []})
-        with pytest.raises(InvalidRequest, match="no image"):
-            await provider.submit(req, KEY)
+    outcome = httpx.Response(200, json={"data": []})
+    error = await submit_error(Together, BASE, _images, outcome, SCHNELL)
+    assert isinstance(error, InvalidRequest)
+    assert "no image" in str(error)
 
 
 @pytest.mark.anyio
