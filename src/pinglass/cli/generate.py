@@ -122,7 +122,9 @@ def _usd_option(value: str | None) -> Decimal | None:
         amount = Decimal(value.strip().lstrip("$"))
     except InvalidOperation:
         raise UsageError(f"--max-cost {value!r}: not a number of US dollars") from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        raise UsageError(f"--max-cost {value!r}: not a finite amount of US dollars")
+    if amount < 0:
         raise UsageError(f"--max-cost {value!r}: must be 0 or more (USD)")
     return amount
 
