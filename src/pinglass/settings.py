@@ -214,7 +214,17 @@ def load_settings(**overrides: Any) -> Settings:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
         name = f"PINGLASS_{field.upper()}" if field else "settings"
-        raise ConfigError(f"{name}: {err['msg']}") from None
+        raise ConfigError(f"{name}: {err['msg']}{_origin(name)}") from None
+
+
+def _origin(name: str) -> str:
+    """Where a bad ``PINGLASS_*`` value came from, so the user knows which file to open."""
+    if name in os.environ:
+        return " (set in the environment)"
+    env_file = Path(".env")
+    if env_file.is_file() and name in dotenv_values(env_file):
+        return f" (set in {env_file.resolve()})"
+    return ""
 
 
 def merged_environ(env_file: Path | None = Path(".env")) -> dict[str, str]:
