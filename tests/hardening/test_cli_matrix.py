@@ -111,6 +111,16 @@ def _replicate(*extra: str, yes: bool = False) -> Callable[[Path], list[str]]:
     return build
 
 
+def _bad_dotenv(tmp: Path) -> list[str]:
+    (tmp / ".env").write_text("PINGLASS_POLL_INTERVAL=soon\n")
+    return _standard()(tmp)
+
+
+def _bad_config_file(tmp: Path) -> list[str]:
+    (tmp / "pinglass.toml").write_text("poll_intervall = 2\n")
+    return _standard()(tmp)
+
+
 def _unknown_preset(tmp: Path) -> list[str]:
     return _generate(copy_good_refs(tmp / "refs"), "buisness")
 
@@ -176,6 +186,14 @@ CASES = [
         r"unknown model 'nosuch' for mock.*mock-portrait",
     ),
     Case("max-cost-negative", _standard("--max-cost", "-1"), 2, r"--max-cost.*0 or more"),
+    Case("max-cost-nan", _standard("--max-cost", "nan"), 2, r"--max-cost 'nan': not a finite"),
+    Case("refs-top-zero", _standard("--refs-top", "0"), 2, r"--refs-top must be between 1 and 20"),
+    Case(
+        "seed-negative", _standard("--seed", "-1"), 2, r"--seed must be between 0 and \d+, not -1"
+    ),
+    Case("only-unknown-id", _standard("--only", "nope"), 2, r"--only: unknown prompt id 'nope'"),
+    Case("dotenv-bad-value", _bad_dotenv, 2, r"PINGLASS_POLL_INTERVAL: .*\(set in .*\.env\)"),
+    Case("config-file-typo", _bad_config_file, 2, r"pinglass\.toml.*poll_intervall"),
     Case("concurrency-zero", _standard("--concurrency", "0"), 2, r"--concurrency"),
     Case("out-is-a-file", _out_is_file, 2, r"--out .*taken.*is a file"),
     Case("out-below-a-file", _out_below_file, 2, r"--out .*taken/run.*cannot write"),
