@@ -15,6 +15,7 @@ Faults are consumed one per create, in order (``faults=["429", "drop"]``):
 - ``drop``: created, then the connection is closed without an answer (an ambiguous create).
 - ``fail``: created; the prediction ends ``failed``.
 - ``401``: answered 401 (with ``echo_auth``, the body repeats the Authorization header).
+- ``moved``: answered 307 to a plain-http API elsewhere; not created.
 - ``html``: answered 502 with an HTML error page, as a gateway does; not created.
 - ``nonjson``: created, answered 201 with a plain-text body.
 - ``noid``: created, answered 201 with JSON that lacks ``id`` and ``urls``.
@@ -323,6 +324,11 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "401":
                 self._send(401, {"title": "Unauthenticated", "detail": "Invalid token"})
+                return
+            if fault == "moved":
+                self._send(
+                    307, b"", {"Location": "http://api.invalid/v1/predictions"}, "text/plain"
+                )
                 return
             if fault == "html":
                 page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"

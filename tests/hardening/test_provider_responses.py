@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 # fault injected on every create → (error kind in the report, words of its one-line message)
 ANSWERS = {
+    "moved": ("invalid_request", "HTTP 307"),
     "html": ("transient", "HTTP 502: Bad Gateway (HTML error page)"),
     "nonjson": ("invalid_request", "expected JSON, got text/plain"),
     "noid": ("invalid_request", "has no id"),
