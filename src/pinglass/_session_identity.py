@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from pinglass.money import ZERO, usd
+from pinglass.money import ZERO, to_json, usd
+from pinglass.report import models as rm
 from pinglass.runner.events import Event, JobFinished
 from pinglass.runner.plan import Job, Plan
 from pinglass.runner.results import ImageResult
@@ -28,7 +29,17 @@ if TYPE_CHECKING:
     from pinglass.identity.outputs import RunLikeness
     from pinglass.session import Session
 
-__all__ = ["REROLL_SEED_STEP", "LikenessTracker", "best_attempt", "reroll_plan", "run_rerolls"]
+__all__ = [
+    "REROLL_SEED_STEP",
+    "LikenessTracker",
+    "best_attempt",
+    "identity_block",
+    "image_entry",
+    "image_rows",
+    "reroll_plan",
+    "run_rerolls",
+    "spent",
+]
 
 REROLL_SEED_STEP = 7919
 """Added to a prompt's seed for each re-roll (a prime, so re-rolls do not repeat seeds)."""
@@ -145,7 +156,7 @@ def _reroll_job(job: Job, k: int) -> Job:
     return dataclasses.replace(job, prompt_id=f"{job.prompt_id}~r{k}", seed=seed)
 
 
-def spent(session: Session, results: dict[int, ImageResult]) -> Decimal:
+def spent(session: Session, results: Mapping[int, ImageResult]) -> Decimal:
     """USD this run has spent so far, re-rolls included (reused images cost nothing now)."""
     attempts = list(results.values()) + [r for rs in session.rerolls.values() for r in rs]
     return sum((r.cost_usd for r in attempts if r.status == "succeeded"), ZERO)
@@ -188,3 +199,63 @@ async def run_rerolls(
         retries += outcome.retries
         await tracker.drain()
     return retries
+
+
+def image_rows(
+    session: Session, results: Mapping[int, ImageResult]
+) -> tuple[list[rm.ImageEntry], Decimal, Decimal]:
+    """report.json's ``images`` (each prompt's best-likeness attempt, the others under
+    ``rerolls``), USD spent by this run and the part of it spent on re-rolls."""
+    images: list[rm.ImageEntry] = []
+    for job in session.plan.jobs:
+        res = results.get(job.index) or ImageResult(
+            index=job.index, prompt_id=job.prompt_id, prompt=job.prompt, status="not_run"
+        )
+        attempts = [res, *session.rerolls.get(job.index, [])]
+        best = best_attempt(attempts, session.likeness)
+        entry = image_entry(best, session.likeness)
+        if best is not res:  # the prompt's row keeps the prompt's id
+            entry = entry.model_copy(update={"prompt_id": res.prompt_id})
+        entry.rerolls = [image_entry(a, session.likeness) for a in attempts if a is not best]
+        images.append(entry)
+    rerolled = [r for rs in session.rerolls.values() for r in rs if r.status == "succeeded"]
+    reroll_cost = sum((r.cost_usd for r in rerolled), ZERO)
+    return images, spent(session, results), reroll_cost
+
+
+def identity_block(session: Session, images: list[rm.ImageEntry]) -> dict[str, object]:
+    """report.json's ``identity``: available or why not, and the likeness summary."""
+    from pinglass.identity.outputs import IdentitySetup, summary
+
+    setup = session.identity or IdentitySetup(reason="identity checks skipped: not set up")
+    shown = {i.file: i.prompt_id for i in images if i.file and i.status != "failed"}
+    scored = {f: session.likeness[f] for f in shown if f in session.likeness}
+    return summary(
+        setup, scored, labels=shown, min_likeness=session.request.min_likeness, weakest=5
+    )
+
+
+def image_entry(r: ImageResult, likeness: Mapping[str, Likeness | None]) -> rm.ImageEntry:
+    """One attempt's ``report.json`` row, with its likeness when scored."""
+    lk = likeness.get(r.file) if r.file else None
+    return rm.ImageEntry(
+        index=r.index,
+        prompt_id=r.prompt_id,
+        prompt=r.prompt,
+        status=r.status,
+        file=r.file,
+        provider=r.provider,
+        model=r.model,
+        key=r.key,
+        reference=r.reference,
+        references=list(r.references),
+        seed=r.seed,
+        attempts=r.attempts,
+        latency_s=None if r.latency_s is None else round(r.latency_s, 3),
+        cost_usd=to_json(r.cost_usd) or 0.0,
+        cost_source=r.cost_source,
+        estimated_cost_usd=to_json(r.estimated_cost_usd),
+        remote_id=r.remote_id,
+        error=rm.ImageErrorEntry(kind=r.error.kind, message=r.error.message) if r.error else None,
+        likeness=None if lk is None else rm.Likeness(score=lk.score, distance=lk.distance),
+    )

@@ -439,25 +439,9 @@ def build_report(
     references = [
         rm.ReferenceEntry(**r.model_dump(), used=r.file in used) for r in session.refs.references
     ]
-    from pinglass._session_identity import best_attempt, spent
+    from pinglass._session_identity import identity_block, image_rows
 
-    images: list[rm.ImageEntry] = []
-    for job in session.plan.jobs:
-        res = results.get(job.index) or ImageResult(
-            index=job.index, prompt_id=job.prompt_id, prompt=job.prompt, status="not_run"
-        )
-        attempts = [res, *session.rerolls.get(job.index, [])]
-        best = best_attempt(attempts, session.likeness)
-        entry = _image_entry(best, session.likeness)
-        if best is not res:  # the prompt's row keeps the prompt's id and index
-            entry = entry.model_copy(update={"prompt_id": res.prompt_id})
-        entry.rerolls = [_image_entry(a, session.likeness) for a in attempts if a is not best]
-        images.append(entry)
-    cost = spent(session, dict(results))
-    reroll_cost = sum(
-        (r.cost_usd for rs in session.rerolls.values() for r in rs if r.status == "succeeded"),
-        ZERO,
-    )
+    images, cost, reroll_cost = image_rows(session, results)
     totals = rm.Totals(
         succeeded=sum(1 for i in images if i.status == "succeeded"),
         reused=sum(1 for i in images if i.status == "reused"),
@@ -487,42 +471,5 @@ def build_report(
         ),
         images=images,
         totals=totals,
-        identity=_identity_block(session, images),
-    )
-
-
-def _identity_block(session: Session, images: list[rm.ImageEntry]) -> dict[str, object]:
-    """report.json's ``identity``: available or why not, and the likeness summary."""
-    from pinglass.identity.outputs import IdentitySetup, summary
-
-    setup = session.identity or IdentitySetup(reason="identity checks skipped: not set up")
-    shown = {i.file: i.prompt_id for i in images if i.file and i.status != "failed"}
-    scored = {f: session.likeness[f] for f in shown if f in session.likeness}
-    return summary(
-        setup, scored, labels=shown, min_likeness=session.request.min_likeness, weakest=5
-    )
-
-
-def _image_entry(r: ImageResult, likeness: Mapping[str, Likeness | None]) -> rm.ImageEntry:
-    lk = likeness.get(r.file) if r.file else None
-    return rm.ImageEntry(
-        index=r.index,
-        prompt_id=r.prompt_id,
-        prompt=r.prompt,
-        status=r.status,
-        file=r.file,
-        provider=r.provider,
-        model=r.model,
-        key=r.key,
-        reference=r.reference,
-        references=list(r.references),
-        seed=r.seed,
-        attempts=r.attempts,
-        latency_s=None if r.latency_s is None else round(r.latency_s, 3),
-        cost_usd=to_json(r.cost_usd) or 0.0,
-        cost_source=r.cost_source,
-        estimated_cost_usd=to_json(r.estimated_cost_usd),
-        remote_id=r.remote_id,
-        error=rm.ImageErrorEntry(kind=r.error.kind, message=r.error.message) if r.error else None,
-        likeness=None if lk is None else rm.Likeness(score=lk.score, distance=lk.distance),
+        identity=identity_block(session, images),
     )
