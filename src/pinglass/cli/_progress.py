@@ -52,8 +52,13 @@ class ProgressView:
             TimeRemainingColumn(),
             console=console,
         )
+        self.total = total
         self.task = self.progress.add_task("images", total=total, cost="$0.0000")
         self.active: dict[int, str] = {}
+        # Costs are summed from finished images: a run may make several engine batches
+        # (re-rolls), and each batch's CostUpdated counts only its own spend.
+        self.spent = Decimal(0)
+        self.reserved = Decimal(0)
         self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
 
     def __enter__(self) -> ProgressView:
@@ -80,7 +85,8 @@ class ProgressView:
         elif isinstance(event, JobFinished):
             self._finished(event)
         elif isinstance(event, CostUpdated):
-            self.progress.update(self.task, cost=_money(event.spent, event.reserved))
+            self.reserved = event.reserved
+            self.progress.update(self.task, cost=_money(self.spent, self.reserved))
         elif isinstance(event, RunStopping):
             self.console.print(
                 f"[yellow]stopping:[/] no new images; waiting for {event.in_flight} in flight "
@@ -91,6 +97,12 @@ class ProgressView:
     def _finished(self, event: JobFinished) -> None:
         r = event.result
         self.active.pop(r.index, None)
+        if "~r" in r.prompt_id:  # a re-roll: an extra image beyond the plan
+            self.total += 1
+            self.progress.update(self.task, total=self.total)
+        if r.status == "succeeded":
+            self.spent += r.cost_usd
+            self.progress.update(self.task, cost=_money(self.spent, self.reserved))
         self.progress.advance(self.task)
         style = _STATUS_STYLE.get(r.status, "white")
         line = f"[{style}]{r.status:>9}[/] {r.index:02d} {escape(r.prompt_id)}"
