@@ -83,6 +83,8 @@ async def test_faults_over_the_wire(
     if "fail" in faults:
         failed = [r for r in outcome.results if r.status == "failed"]
         assert failed[0].error is not None and "CUDA" in failed[0].error.message
+        # Replicate bills compute time, so the failed prediction is counted, not released.
+        assert failed[0].cost_usd > 0 and "bills failed jobs" in failed[0].error.message
 
 
 @pytest.mark.anyio

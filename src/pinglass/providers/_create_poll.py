@@ -102,10 +102,12 @@ class CreatePollProvider(Provider):
         if self.parse_status(body) == "canceled":
             return Transient(message, provider=self.name, maybe_accepted=False)
         lowered = text.lower()
+        # status_code 200: the provider answered that a job it had accepted failed, which
+        # tells the runner this job ran (and may be billed where bills_failed_jobs).
         if any(word in lowered for word in self.safety_signals):
-            return ContentRejected(message, provider=self.name)
+            return ContentRejected(message, provider=self.name, status_code=200)
         if self.bills_failed_jobs or any(word in lowered for word in self.invalid_signals):
-            return InvalidRequest(message, provider=self.name)
+            return InvalidRequest(message, provider=self.name, status_code=200)
         # The provider answered (HTTP 2xx) that the job failed and does not bill failures.
         return Transient(message, provider=self.name, status_code=200, maybe_accepted=False)
 

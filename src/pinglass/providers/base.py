@@ -156,6 +156,9 @@ class Provider(ABC):
     """True when :meth:`cancel` can stop a remote job."""
     can_reattach: ClassVar[bool] = False
     """True when an ambiguous create can be found again (:meth:`find_submitted`)."""
+    bills_failed_jobs: ClassVar[bool] = False
+    """True when a job the provider accepted and then failed may still be charged (compute
+    time): the runner then counts its reservation as spent instead of releasing it."""
 
     def __init__(
         self,

@@ -13,6 +13,7 @@ Transient maybe_accepted (create)   never re-sent blindly: re-attach with       
                                     ``find_submitted``; nothing found → sent once  (may be
                                     more; cannot look up → failed ``ambiguous``   billed)
 ContentRejected / InvalidRequest    final for this image                          release
+                                    (settle when the provider bills failed jobs)
 job reported failed (poll answered) re-created as a new job, at most              release
                                     ``remote_failures`` times, then failed
 poll unreachable / timed out        failed, remote id stays pending in the        keep
@@ -68,7 +69,12 @@ from pinglass.runner.events import JobFinished, JobPolling, JobStarted
 from pinglass.runner.files import InvalidResponse, image_extension, write_atomic
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageError, ImageResult, ImageStatus
-from pinglass.runner.retry import is_remote_failure, poll_policy, submit_policy
+from pinglass.runner.retry import (
+    is_billed_failure,
+    is_remote_failure,
+    poll_policy,
+    submit_policy,
+)
 from pinglass.secrets import ApiKey, redact
 
 __all__ = ["AmbiguousCreate", "JobRunner"]
@@ -156,6 +162,8 @@ class JobRunner:
             self._drop(exc)
             return Step.NEXT_PROVIDER
         except ProviderError as exc:
+            if is_billed_failure(exc, prov):
+                return self._finish(self._billed_failure(att, exc))
             self._drop(exc)
             return self._finish(self._failed(att, exc))
         return await self._complete(att, outcome)
@@ -245,6 +253,8 @@ class JobRunner:
     def _poll_failed(self, att: Attempt, exc: ProviderError) -> ImageResult | Step:
         self.live = None
         if is_remote_failure(exc) or isinstance(exc, ContentRejected | InvalidRequest):
+            if is_billed_failure(exc, att.prov):
+                return self._finish(self._billed_failure(att, exc))
             self._drop(exc)  # the provider answered: the job failed and made no image
             if is_remote_failure(exc) and self.remote_failures < self.ctx.config.remote_failures:
                 self.remote_failures += 1
@@ -430,6 +440,13 @@ class JobRunner:
     def _drop(self, exc: ProviderError) -> None:
         self.last_error = exc
         self._release()
+
+    def _billed_failure(self, att: Attempt, exc: ProviderError) -> ImageResult:
+        """A job that ran and failed where the provider bills compute time: count it."""
+        self.last_error = exc
+        cost = self._settle(att, None)
+        note = f" ({att.provider} bills failed jobs: counted at the catalog estimate)"
+        return self._failed(att, exc, cost=cost, note=note)
 
     def _release(self) -> None:
         if self.res is not None and self.res.open:

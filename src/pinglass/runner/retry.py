@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from tenacity import (
     AsyncRetrying,
@@ -30,9 +31,13 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from pinglass.errors import RateLimited, Transient
+from pinglass.errors import ContentRejected, InvalidRequest, RateLimited, Transient
+
+if TYPE_CHECKING:
+    from pinglass.providers.base import Provider
 
 __all__ = [
+    "is_billed_failure",
     "RETRY_AFTER_CAP",
     "OnRetry",
     "Sleep",
@@ -61,6 +66,17 @@ def is_remote_failure(exc: BaseException) -> bool:
     (no status) or a 5xx. Re-polling a failed job is pointless, so policy B does not.
     """
     return isinstance(exc, Transient) and exc.status_code is not None and exc.status_code < 400
+
+
+def is_billed_failure(exc: BaseException, provider: Provider) -> bool:
+    """True for a final failure of a job the provider accepted and ran, on a provider that
+    bills compute time for failed jobs (the reservation is then settled, not released)."""
+    return (
+        isinstance(exc, ContentRejected | InvalidRequest)
+        and exc.status_code is not None
+        and 200 <= exc.status_code < 300
+        and provider.bills_failed_jobs
+    )
 
 
 def retryable_submit(exc: BaseException) -> bool:
