@@ -29,6 +29,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import IntEnum
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 __all__ = [
     "AuthError",
@@ -131,6 +132,15 @@ class NoUsableProvider(PinglassError):
     exit_code = ExitCode.NO_PROVIDER
 
 
+class ErrorContext(TypedDict, total=False):
+    """Where a provider error came from; every ``ProviderError`` takes these keywords."""
+
+    provider: str
+    model: str | None
+    status_code: int | None
+    request_id: str | None
+
+
 class ProviderError(PinglassError):
     """A failure of one request to one provider. Recorded per image; never ends the process.
 
@@ -175,23 +185,10 @@ class RateLimited(ProviderError):
     kind = "rate_limited"
 
     def __init__(
-        self,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        provider: str = "",
-        model: str | None = None,
-        status_code: int | None = None,
-        request_id: str | None = None,
+        self, message: str, *, retry_after: float | None = None, **context: Unpack[ErrorContext]
     ) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            message,
-            provider=provider,
-            model=model,
-            status_code=status_code,
-            request_id=request_id,
-        )
+        super().__init__(message, **context)
 
 
 class ContentRejected(ProviderError):
@@ -216,23 +213,10 @@ class Transient(ProviderError):
     kind = "transient"
 
     def __init__(
-        self,
-        message: str,
-        *,
-        maybe_accepted: bool = False,
-        provider: str = "",
-        model: str | None = None,
-        status_code: int | None = None,
-        request_id: str | None = None,
+        self, message: str, *, maybe_accepted: bool = False, **context: Unpack[ErrorContext]
     ) -> None:
         self.maybe_accepted = maybe_accepted
-        super().__init__(
-            message,
-            provider=provider,
-            model=model,
-            status_code=status_code,
-            request_id=request_id,
-        )
+        super().__init__(message, **context)
 
 
 class ProviderDown(ProviderError):

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from pinglass.errors import UsageError
 from pinglass.report.models import Report
+from pinglass.runner.files import write_atomic  # one atomic-write helper for every output
 from pinglass.secrets import redact
 
 __all__ = ["REPORT_NAME", "read_report", "write_atomic", "write_report"]
 
 REPORT_NAME = "report.json"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half.
-
-    Temp file in the same folder, fsync, ``os.replace``, then fsync the folder.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def write_report(report: Report, out_dir: Path) -> Path:
