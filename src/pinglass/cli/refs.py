@@ -63,12 +63,14 @@ def refs_command(
 
 
 def _verdict(ref: RefScore) -> str:
-    from rich.markup import escape
+    return "[green]usable[/]" if ref.usable else f"[red]{ref.rejected_reason}[/]"
 
+
+def _why(ref: RefScore) -> str:
+    """Every penalty or the rejection, in words (printed below the table at full width)."""
     if ref.usable:
-        why = "; ".join(ref.penalties[:3]) or "no penalties"
-        return f"[green]usable[/] {escape(why)}"
-    return f"[red]{ref.rejected_reason}[/] {escape(ref.detail or '')}"
+        return "; ".join(ref.penalties) or "no penalties"
+    return ref.detail or str(ref.rejected_reason)
 
 
 def _number(ref: RefScore, key: str, fmt: str) -> str:
@@ -77,18 +79,20 @@ def _number(ref: RefScore, key: str, fmt: str) -> str:
 
 
 def _render(console: Console, folder: Path, report: RefsReport, *, summary: bool) -> None:
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"references in {escape(str(folder))}", title_justify="left")
-    table.add_column("rank", justify="right")
-    table.add_column("file")
-    table.add_column("score", justify="right")
-    table.add_column("face px", justify="right")
-    table.add_column("sharpness", justify="right")
-    table.add_column("exposure", justify="right")
-    table.add_column("lighting", justify="right")
-    table.add_column("verdict and why", ratio=1)
+    table = Table(
+        title=f"references in {escape(str(folder))}", title_justify="left", box=box.SIMPLE_HEAD
+    )
+    widest = max((len(r.file) for r in report.references), default=4)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("file", no_wrap=True, min_width=min(widest, 40))
+    # Short headers keep every column whole on an 80-column terminal.
+    for name in ("score", "face px", "sharp", "expo", "light"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True, min_width=14)
     for ref in report.references:
         table.add_row(
             str(ref.rank) if ref.rank is not None else "-",
@@ -101,6 +105,12 @@ def _render(console: Console, folder: Path, report: RefsReport, *, summary: bool
             _verdict(ref),
         )
     console.print(table)
+    console.print(
+        "[bold]why[/] (face px: width of the face; sharp: Laplacian variance on the "
+        "face; expo: mean face luminance 0-1; light: lighting, left/right match 0-1)"
+    )
+    for ref in report.references:
+        console.print(f"- [bold]{escape(ref.file)}[/] {_verdict(ref)}: {escape(_why(ref))}")
     if summary:
         console.print(f"{len(report.usable)} usable of {len(report.references)}.")
 
