@@ -72,20 +72,38 @@ def estimate(
 
 def _render(console: Console, title: str, rows: list[PriceRow]) -> None:
     """The comparison table, then the no-reference warning (one model) or a footnote."""
-    table = Table(title=title, title_justify="left")
-    for column in ("provider/model", "run", "per image", "price", "refs", "identity", "key"):
-        table.add_column(column, justify="right" if column in ("run", "per image") else "left")
+    from rich import box
+
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    widest = max((len(f"{r.provider}/{r.model}") for r in rows), default=14)
+    # The model name is what a user copies into --provider/--model: never cut it.
+    table.add_column("provider/model", no_wrap=True, min_width=min(widest, 48))
+    table.add_column("run", justify="right", no_wrap=True, min_width=6)
+    table.add_column("per image", justify="right", no_wrap=True, min_width=9)
+    # The raw price and unit only where there is room (also in --json and `providers`).
+    wide = console.width >= widest + 70
+    if wide:
+        table.add_column("price", no_wrap=True)
+    for column in ("refs", "identity", "key"):
+        table.add_column(column, no_wrap=True)
     for r in rows:
         flag = " [yellow]⚠[/]" if r.warning else ""
-        table.add_row(
-            escape(f"{r.provider}/{r.model}") + flag,
+        cells = [
+            escape(f"{r.provider}/{r.model}"),
             f"${r.run_usd:.2f}",
             f"${r.per_image_usd:.4f}",
-            f"${r.price}/{_UNIT.get(r.unit, r.unit)}",
-            r.references,
+            *([f"${r.price}/{_UNIT.get(r.unit, r.unit)}"] if wide else []),
+            r.references + flag,
             "[green]yes[/]" if r.identity else "no",
             "[green]yes[/]" if r.key_configured else "no",
-        )
+        ]
+        table.add_row(*cells)
     console.print(table)
     warned = [r for r in rows if r.warning]
     if len(rows) == 1 and warned:
