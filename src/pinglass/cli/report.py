@@ -61,7 +61,7 @@ def report(
                 table.add_row(
                     f"{entry.index:02d}",
                     escape(entry.prompt_id),
-                    f"{like.score:.2f}",
+                    f"{like.score:.3f}",
                     f"{like.distance:.3f}",
                     escape(entry.file or ""),
                 )
