@@ -42,25 +42,43 @@ def providers(
         if json_output:
             emit_json({"models": [r.model_dump(mode="json") for r in rows]})
             return
-        table = Table(title="pinglass catalog", title_justify="left")
-        for column in ("provider/model", "vendor id", "price", "≈ image", "refs", "identity"):
-            table.add_column(column, justify="right" if column in ("price", "≈ image") else "left")
-        table.add_column("key variables")
-        table.add_column("configured")
-        for r in rows:
-            name = f"{r.provider}/{r.model}" + (" *" if r.default else "")
-            name += " (retired)" if r.retired else ""
+        from rich import box
+
+        table = Table(
+            title="pinglass catalog (* default model; id: keeps identity; key: configured)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        names = [f"{r.provider}/{r.model}" + (" *" if r.default else "") for r in rows]
+        widest = max((len(n) for n in names), default=14)
+        # Names are what users type into --provider/--model: never cut; the vendor id and
+        # key variables only where there is room (both are in --json).
+        wide = console.width >= widest + 120
+        table.add_column("provider/model", no_wrap=True, min_width=min(widest, 48))
+        if wide:
+            table.add_column("vendor id", no_wrap=True)
+        table.add_column("price", justify="right", no_wrap=True)
+        table.add_column("≈ img", justify="right", no_wrap=True)
+        table.add_column("refs", no_wrap=True)
+        table.add_column("id", no_wrap=True)  # keeps identity (PuLID, InstantID, ...)
+        if wide:
+            table.add_column("key variables", no_wrap=True)
+        table.add_column("key", no_wrap=True)
+        for r, name in zip(rows, names, strict=True):
             refs = r.references + (f" ≤{r.max_references}" if r.references == "many" else "")
-            table.add_row(
-                escape(name),
-                escape(r.vendor_id),
+            cells = [
+                escape(name + (" (retired)" if r.retired else "")),
+                *([escape(r.vendor_id)] if wide else []),
                 f"${r.price:f}/{_UNIT.get(r.unit, r.unit)}",
                 f"${r.per_image_usd:.4f}",
                 refs,
                 "yes" if r.identity else "no",
-                escape(" ".join(r.key_env_vars) or "none needed"),
+                *([escape(" ".join(r.key_env_vars) or "none needed")] if wide else []),
                 "[green]yes[/]" if r.configured else "no",
-            )
+            ]
+            table.add_row(*cells)
         console.print(table)
         console.print(
             "* default model of its provider. Keys: set a variable above "
