@@ -139,14 +139,24 @@ def _show_plan(console: Console, session: Session) -> None:
     for warning in session.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     est = session.estimate
+    from rich import box
+
     table = Table(
-        title=f"{session.preset.name}: {len(session.plan.jobs)} prompts", title_justify="left"
+        title=f"{session.preset.name}: {len(session.plan.jobs)} prompts",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for col in ("model", "images", "reused", "per image", "estimate", "worst case", "budget"):
-        table.add_column(col, justify="left" if col == "model" else "right")
+    chain = " → ".join(e.key for e in session.plan.chain)
+    # The chain is what the user chose: it is never cut (it wraps only at the arrows).
+    longest = max(len(e.key) for e in session.plan.chain)
+    table.add_column("model", min_width=min(longest + 2, 38))
+    for col in ("images", "reused", "per image", "estimate", "worst case", "budget"):
+        table.add_column(col, justify="right", no_wrap=True)
     cap = session.request.max_cost
     table.add_row(
-        " → ".join(e.key for e in session.plan.chain),
+        chain,
         str(est.images),
         str(est.reused),
         f"${est.per_image_usd:.4f}",
