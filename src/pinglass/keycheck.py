@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pinglass import __version__
 from pinglass.errors import NoUsableProvider, ProviderError, UsageError
-from pinglass.providers import PROVIDERS, get_provider_class
+from pinglass.providers import PROVIDERS
 from pinglass.providers.base import KeyStatus
 from pinglass.secrets import ApiKey, redact
 
@@ -104,10 +104,9 @@ async def probe_keys(
 def _adapter(name: str, client: httpx.AsyncClient, settings: Settings) -> Provider | UsageError:
     """The provider's adapter, or the ``UsageError`` saying it is not in this build."""
     try:
-        cls = get_provider_class(name)
+        return settings.make_provider(name, client)
     except UsageError as exc:
         return exc
-    return cls(client, base_url=settings.base_url(name), options=settings.provider_options(name))
 
 
 async def _probe_one(name: str, key: ApiKey, adapter: Provider | UsageError) -> KeyReport:

@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -37,6 +37,11 @@ from pydantic_settings import (
 from pinglass.errors import ConfigError
 from pinglass.providers import PROVIDERS
 from pinglass.secrets import ApiKey
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pinglass.providers.base import Provider
 
 __all__ = ["Settings", "collect_keys", "config_file", "load_settings"]
 
@@ -128,6 +133,16 @@ class Settings(BaseSettings):
                 "seed": self.mock_seed,
             }
         return {}
+
+    def make_provider(self, name: str, client: httpx.AsyncClient) -> Provider:
+        """The adapter for ``name`` with its configured base URL and options.
+
+        Raises ``UsageError`` for an unknown provider or one missing from this build.
+        """
+        from pinglass.providers import get_provider_class
+
+        cls = get_provider_class(name)
+        return cls(client, base_url=self.base_url(name), options=self.provider_options(name))
 
     def base_url(self, provider: str) -> str | None:
         """The configured base URL override for ``provider``, if any."""

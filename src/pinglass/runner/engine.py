@@ -26,7 +26,6 @@ import httpx
 from pinglass import __version__
 from pinglass.errors import NoUsableProvider
 from pinglass.money import Budget, usd
-from pinglass.providers import get_provider_class
 from pinglass.providers.base import Provider
 from pinglass.runner._context import EngineConfig, RunContext
 from pinglass.runner._job import JobRunner
@@ -190,10 +189,7 @@ def _build_providers(
         if injected is not None and name in injected:
             prov = injected[name]
         else:
-            cls = get_provider_class(name)
-            prov = cls(
-                client, base_url=settings.base_url(name), options=settings.provider_options(name)
-            )
+            prov = settings.make_provider(name, client)
         provider_keys = [NO_KEY] if not prov.key_env_vars else list(keys.get(name, ()))
         if provider_keys:
             built[name] = (prov, provider_keys)
