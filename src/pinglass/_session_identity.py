@@ -127,8 +127,8 @@ def reroll_plan(session: Session, results: dict[int, ImageResult], left: int) ->
     room = None if req.max_cost is None else usd(req.max_cost) - spent(session, results)
     jobs: list[Job] = []
     cost = ZERO
-    for job in sorted(session.plan.jobs, key=lambda j: _weakness(session, results, j)):
-        score = _weakness(session, results, job)[0]
+    ranked = sorted((_weakness(session, results, j), j) for j in session.plan.jobs)
+    for (score, _), job in ranked:
         if score >= req.min_likeness or len(jobs) >= left:
             break
         price = job.price_on(chain[0])
@@ -157,9 +157,13 @@ def _reroll_job(job: Job, k: int) -> Job:
 
 
 def spent(session: Session, results: Mapping[int, ImageResult]) -> Decimal:
-    """USD this run has spent so far, re-rolls included (reused images cost nothing now)."""
+    """USD this run has spent so far, re-rolls included.
+
+    Reused images cost nothing now (their row keeps what they cost when made); a failed image
+    counts when it carries a cost (a provider that bills failed jobs, see the runner).
+    """
     attempts = list(results.values()) + [r for rs in session.rerolls.values() for r in rs]
-    return sum((r.cost_usd for r in attempts if r.status == "succeeded"), ZERO)
+    return sum((r.cost_usd for r in attempts if r.status != "reused"), ZERO)
 
 
 async def run_rerolls(
@@ -218,8 +222,7 @@ def image_rows(
             entry = entry.model_copy(update={"prompt_id": res.prompt_id})
         entry.rerolls = [image_entry(a, session.likeness) for a in attempts if a is not best]
         images.append(entry)
-    rerolled = [r for rs in session.rerolls.values() for r in rs if r.status == "succeeded"]
-    reroll_cost = sum((r.cost_usd for r in rerolled), ZERO)
+    reroll_cost = sum((r.cost_usd for rs in session.rerolls.values() for r in rs), ZERO)
     return images, spent(session, results), reroll_cost
 
 

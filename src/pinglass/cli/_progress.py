@@ -100,7 +100,7 @@ class ProgressView:
         if "~r" in r.prompt_id:  # a re-roll: an extra image beyond the plan
             self.total += 1
             self.progress.update(self.task, total=self.total)
-        if r.status == "succeeded":
+        if r.status != "reused":  # a failed image may carry a cost (billed failures)
             self.spent += r.cost_usd
             self.progress.update(self.task, cost=_money(self.spent, self.reserved))
         self.progress.advance(self.task)
