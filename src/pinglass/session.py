@@ -12,7 +12,7 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -327,24 +327,17 @@ def check_budget(session: Session) -> None:
         )
 
 
-def run(
-    session: Session,
-    *,
-    observer: Observer | None = None,
-    on_interrupt: Callable[[int], None] | None = None,
-) -> tuple[rm.Report, RunOutcome]:
+def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Report, RunOutcome]:
     """Run the batch, rewriting ``report.json`` after every image; return the final report.
 
-    The first Ctrl-C stops new submissions and waits for what is in flight; the second cancels
-    in-flight jobs (the runner cancels remote jobs where the provider can). ``on_interrupt``
-    is told which press it was (1 or 2).
+    The first Ctrl-C stops new submissions and waits for what is in flight (the observer gets
+    ``RunStopping``); the second cancels in-flight jobs (the runner cancels remote jobs where
+    the provider can) and the report says ``aborted``.
     """
-    return asyncio.run(_run(session, observer or NullObserver(), on_interrupt))
+    return asyncio.run(_run(session, observer or NullObserver()))
 
 
-async def _run(
-    session: Session, observer: Observer, on_interrupt: Callable[[int], None] | None
-) -> tuple[rm.Report, RunOutcome]:
+async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutcome]:
     from pinglass._session_identity import LikenessTracker, run_rerolls
     from pinglass.runner import run_batch
 
@@ -370,8 +363,6 @@ async def _run(
     def on_sigint() -> None:
         nonlocal presses
         presses += 1
-        if on_interrupt is not None:
-            on_interrupt(presses)
         if presses == 1:
             stop.set()
         elif task is not None:
@@ -395,13 +386,9 @@ async def _run(
             outcome.retries += await run_rerolls(session, results, tracker, observer, stop)
             outcome.interrupted = stop.is_set()
         await tracker.drain()
-    except asyncio.CancelledError:
+    except asyncio.CancelledError:  # second Ctrl-C: the runner has cancelled what it could
         tracker.close(wait=False)
         outcome = RunOutcome(results=list(results.values()), interrupted=True)
-        outcome.wall_s = loop.time() - started
-        report = build_report(session, results, status="aborted", outcome=outcome)
-        _write_outputs(report, session.out_dir)
-        return report, outcome
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         tracker.close()

@@ -101,7 +101,7 @@ def generate(
 
         todo = session.estimate.images
         with ProgressView(console, total=todo, verbose=verbose) as view:
-            report, outcome = run(session, observer=view, on_interrupt=lambda n: None)
+            report, outcome = run(session, observer=view)
         _show_summary(console, report, session)
         if json_out:
             emit_json(report)
