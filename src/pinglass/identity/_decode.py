@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from pinglass.refs.decode import reduction_factor
+
 __all__ = ["MAX_PIXELS", "WORKING_SIDE", "decode_rgb"]
 
 MAX_PIXELS = 50_000_000
@@ -17,11 +19,11 @@ MAX_PIXELS = 50_000_000
 WORKING_SIDE = 1024
 """JPEG DCT scaling keeps the long side at least this many pixels: plenty for a 150 px face chip."""
 
-_REDUCED = (
-    (8, cv2.IMREAD_REDUCED_COLOR_8),
-    (4, cv2.IMREAD_REDUCED_COLOR_4),
-    (2, cv2.IMREAD_REDUCED_COLOR_2),
-)
+_REDUCED = {
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+}
 
 
 def decode_rgb(source: bytes | Path) -> np.ndarray | None:
@@ -38,11 +40,7 @@ def decode_rgb(source: bytes | Path) -> np.ndarray | None:
     size = _header_size(data)
     if size is None or size[0] * size[1] > MAX_PIXELS:
         return None
-    flag = cv2.IMREAD_COLOR
-    for factor, reduced in _REDUCED:
-        if max(size) // factor >= WORKING_SIDE:
-            flag = reduced
-            break
+    flag = _REDUCED.get(reduction_factor(max(size), WORKING_SIDE), cv2.IMREAD_COLOR)
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
     if bgr is None or bgr.size == 0:
         return None

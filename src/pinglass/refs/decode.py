@@ -159,7 +159,11 @@ def _check_pixels(width: int, height: int) -> None:
 
 def reduction_for(header: Header, min_side: int) -> int:
     """The largest JPEG DCT reduction (1, 2, 4 or 8) keeping the long side >= ``min_side`` px."""
-    long_side = max(header.width, header.height)
+    return reduction_factor(max(header.width, header.height), min_side)
+
+
+def reduction_factor(long_side: int, min_side: int) -> int:
+    """The largest reduction (1, 2, 4 or 8) of ``long_side`` that stays >= ``min_side`` px."""
     for factor in (8, 4, 2):
         if long_side // factor >= min_side:
             return factor
