@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pinglass.catalog import ModelEntry
-from pinglass.errors import AuthError, QuotaError, Transient
+from pinglass.errors import AuthError, QuotaError, RemoteJobFailed, Transient
 from pinglass.providers.base import (
     Finished,
     GenerationRequest,
@@ -227,10 +227,8 @@ class FakeProvider(Provider):
             raise Transient(f"job {remote_id} canceled", provider=self.name)
         if item is FAIL:
             self.in_flight -= 1
-            raise Transient(
-                "prediction failed: CUDA out of memory",
-                provider=self.name,
-                status_code=200,
+            raise RemoteJobFailed(
+                "prediction failed: CUDA out of memory", provider=self.name, billed=False
             )
         if isinstance(item, Pending | Finished):
             return item

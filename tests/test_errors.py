@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from pinglass.errors import (
+    AmbiguousCreate,
     AuthError,
     BudgetRefused,
     ConfigError,
     ContentRejected,
     ExitCode,
     InvalidRequest,
+    InvalidResponse,
     NoUsableProvider,
     PinglassError,
     PresetError,
@@ -22,6 +24,7 @@ from pinglass.errors import (
     QuotaError,
     RateLimited,
     RefsError,
+    RemoteJobFailed,
     Transient,
     UsageError,
 )
@@ -54,6 +57,9 @@ def test_exit_code_values_are_the_documented_ones() -> None:
         (ContentRejected("x"), 1),
         (InvalidRequest("x"), 1),
         (Transient("x"), 1),
+        (RemoteJobFailed("x", billed=False), 1),
+        (AmbiguousCreate("x"), 1),
+        (InvalidResponse("x"), 1),
         (ProviderDown("x"), 1),
     ],
 )
@@ -141,12 +147,24 @@ def test_provider_error_context_attributes() -> None:
         (ContentRejected, "content_rejected"),
         (InvalidRequest, "invalid_request"),
         (Transient, "transient"),
+        (AmbiguousCreate, "ambiguous"),
+        (InvalidResponse, "invalid_response"),
         (ProviderDown, "provider_down"),
     ],
 )
 def test_kind_strings(cls: type[ProviderError], kind: str) -> None:
     assert cls.kind == kind
     assert cls("x").kind == kind
+
+
+def test_remote_job_failed_says_whether_it_was_billed() -> None:
+    err = RemoteJobFailed("job r1 failed: CUDA out of memory", billed=True, provider="replicate")
+    assert err.billed is True and err.kind == "remote_failed"
+    assert str(err) == "replicate: job r1 failed: CUDA out of memory"
+    assert RemoteJobFailed("x", billed=False).billed is False
+    # Not a Transient: no retry policy treats the provider's answer as a dropped request.
+    assert not isinstance(err, Transient)
+    assert isinstance(InvalidResponse("x"), InvalidRequest)
 
 
 def test_rate_limited_retry_after() -> None:

@@ -18,7 +18,10 @@ free of secrets. Programming errors stay ``TypeError``/``ValueError``/``RuntimeE
         ├── RateLimited               .retry_after; wait and retry
         ├── ContentRejected           not retried on the same prompt; reported
         ├── InvalidRequest            our bug or a model limit; not retried
+        │   └── InvalidResponse       the answer is not a usable image (or has none)
         ├── Transient                 .maybe_accepted; timeouts, 5xx, resets
+        ├── RemoteJobFailed           .billed; the provider accepted the job, then said it failed
+        ├── AmbiguousCreate           a create may have been accepted and cannot be found again
         └── ProviderDown              raised by the runner after repeated Transient; fallback
 
 This module imports nothing from pinglass.
@@ -32,12 +35,14 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 __all__ = [
+    "AmbiguousCreate",
     "AuthError",
     "BudgetRefused",
     "ConfigError",
     "ContentRejected",
     "ExitCode",
     "InvalidRequest",
+    "InvalidResponse",
     "NoUsableProvider",
     "PinglassError",
     "PresetError",
@@ -46,13 +51,14 @@ __all__ = [
     "QuotaError",
     "RateLimited",
     "RefsError",
+    "RemoteJobFailed",
     "Transient",
     "UsageError",
 ]
 
 
 class ExitCode(IntEnum):
-    """Process exit codes (DESIGN.md, Commands)."""
+    """Process exit codes (the README's "Exit codes" section lists them for users)."""
 
     OK = 0
     IMAGES_FAILED = 1
@@ -203,6 +209,12 @@ class InvalidRequest(ProviderError):
     kind = "invalid_request"
 
 
+class InvalidResponse(InvalidRequest):
+    """The provider answered with something that is not a usable image. Not retried."""
+
+    kind = "invalid_response"
+
+
 class Transient(ProviderError):
     """A timeout, 5xx or dropped connection. Retried with backoff.
 
@@ -217,6 +229,32 @@ class Transient(ProviderError):
     ) -> None:
         self.maybe_accepted = maybe_accepted
         super().__init__(message, **context)
+
+
+class RemoteJobFailed(ProviderError):
+    """The provider accepted a job (it had a remote id) and then answered that it failed.
+
+    Not retried as a request: polling a failed job again is pointless. ``billed`` is true when
+    the provider may have charged for the failed job (it bills compute time): the runner then
+    counts it and does not make the image again; otherwise the job made nothing and cost
+    nothing, and the runner may create it anew.
+    """
+
+    kind = "remote_failed"
+
+    def __init__(self, message: str, *, billed: bool, **context: Unpack[ErrorContext]) -> None:
+        self.billed = billed
+        super().__init__(message, **context)
+
+
+class AmbiguousCreate(ProviderError):
+    """A create may have reached the provider and cannot be found again: maybe billed.
+
+    Raised by the runner, never by an adapter; the reservation is kept and the create is not
+    sent again.
+    """
+
+    kind = "ambiguous"
 
 
 class ProviderDown(ProviderError):

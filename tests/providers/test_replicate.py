@@ -17,7 +17,7 @@ from _helpers import (
     probe_both,
 )
 
-from pinglass.errors import ContentRejected, InvalidRequest, Transient
+from pinglass.errors import ContentRejected, InvalidRequest, RemoteJobFailed, Transient
 from pinglass.providers.base import Finished, GenerationRequest, Pending
 from pinglass.providers.replicate import Replicate
 
@@ -154,7 +154,7 @@ async def test_official_model_with_reference_finishes_within_prefer_wait() -> No
     ("status", "error", "expected"),
     [
         ("failed", "NSFW content detected. Try running it again.", ContentRejected),
-        ("failed", "CUDA out of memory", InvalidRequest),
+        ("failed", "CUDA out of memory", RemoteJobFailed),
         ("canceled", None, Transient),
         ("aborted", None, Transient),
     ],
@@ -163,7 +163,10 @@ async def test_terminal_failures_map_to_error_kinds(
     status: str, error: str | None, expected: type[Exception]
 ) -> None:
     outcome = httpx.Response(200, json=prediction(status, error=error))
-    assert isinstance(await poll_error(Replicate, BASE, _status, outcome, "p1"), expected)
+    error_seen = await poll_error(Replicate, BASE, _status, outcome, "p1")
+    assert isinstance(error_seen, expected)
+    if isinstance(error_seen, RemoteJobFailed):
+        assert error_seen.billed is True  # Replicate bills the time a failed prediction ran
 
 
 @pytest.mark.anyio

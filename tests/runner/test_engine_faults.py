@@ -10,7 +10,7 @@ import pytest
 from runner_fixtures import *  # noqa: F403 - fixtures
 
 from fakes import DROP, FAIL, FakeClock, FakeProvider, RunFn, entry, keys_for, make_plan
-from pinglass.errors import ContentRejected, RateLimited, Transient
+from pinglass.errors import ContentRejected, RateLimited, RemoteJobFailed, Transient
 from pinglass.runner import EngineConfig
 from pinglass.runner.events import CostUpdated, Event, JobRetrying
 
@@ -121,8 +121,23 @@ async def test_failed_predictions_stop_after_the_limit(run: RunFn) -> None:
     fake.enqueue(FAIL, FAIL, FAIL, op="poll", prompt="portrait number 1")
     outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
     r = outcome.results[0]
-    assert r.status == "failed" and r.error is not None and r.error.kind == "transient"
+    assert r.status == "failed" and r.error is not None and r.error.kind == "remote_failed"
     assert fake.creates["portrait number 1"] == 3 and r.cost_usd == 0
+
+
+async def test_a_billed_failed_prediction_is_final_and_counted(
+    run: RunFn, events: list[Event]
+) -> None:
+    fake = FakeProvider()
+    billed = RemoteJobFailed("job failed: CUDA out of memory", provider="fake", billed=True)
+    fake.enqueue(billed, op="poll", prompt="portrait number 1")
+    outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    r = outcome.results[0]
+    assert r.status == "failed" and r.error is not None and r.error.kind == "remote_failed"
+    assert fake.creates["portrait number 1"] == 1  # never made again: it may be billed twice
+    assert r.cost_usd == entry().price == outcome.cost_usd
+    last = [e for e in events if isinstance(e, CostUpdated)][-1]
+    assert (last.spent, last.reserved) == (entry().price, 0)
 
 
 async def test_content_rejection_is_final(run: RunFn) -> None:

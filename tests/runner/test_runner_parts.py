@@ -8,22 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from fakes import FakeClock, png_bytes
+from fakes import FakeClock, FakeProvider, png_bytes
 from pinglass.errors import (
     AuthError,
     ContentRejected,
     InvalidRequest,
+    InvalidResponse,
     QuotaError,
     RateLimited,
+    RemoteJobFailed,
     Transient,
 )
-from pinglass.runner.files import InvalidResponse, image_extension, is_image_file, write_atomic
+from pinglass.runner.files import image_extension, is_image_file, write_atomic
 from pinglass.runner.journal import Journal, job_key, job_states, read_journal
 from pinglass.runner.keys import NO_KEY, Breaker, KeyPool, shown_key
 from pinglass.runner.limiter import RateLimiter
 from pinglass.runner.plan import Job
 from pinglass.runner.retry import (
-    is_remote_failure,
+    is_billed_failure,
     poll_policy,
     retryable_poll,
     retryable_submit,
@@ -34,7 +36,8 @@ from pinglass.secrets import ApiKey
 ambiguous = Transient("read timeout", maybe_accepted=True)
 refused = Transient("connect refused", maybe_accepted=False)
 answered_5xx = Transient("HTTP 503", status_code=503)
-job_failed = Transient("prediction failed", status_code=200)
+job_failed = RemoteJobFailed("prediction failed", billed=False)
+billed_job_failed = RemoteJobFailed("prediction failed", billed=True)
 
 
 @pytest.mark.parametrize(
@@ -45,6 +48,7 @@ job_failed = Transient("prediction failed", status_code=200)
         (answered_5xx, True, True),
         (ambiguous, False, True),
         (job_failed, False, False),
+        (billed_job_failed, False, False),
         (AuthError("401"), False, False),
         (QuotaError("402"), False, False),
         (ContentRejected("nsfw"), False, False),
@@ -57,10 +61,16 @@ def test_policy_table(exc: BaseException, submit: bool, poll: bool) -> None:
     assert retryable_poll(exc) is poll
 
 
-def test_remote_failure_needs_an_answer() -> None:
-    assert is_remote_failure(job_failed)
-    assert not is_remote_failure(answered_5xx) and not is_remote_failure(refused)
-    assert not is_remote_failure(InvalidRequest("x", status_code=200))
+@pytest.mark.parametrize("bills", [True, False])
+def test_a_failed_job_is_billed_when_the_adapter_says_so(bills: bool) -> None:
+    prov = FakeProvider()
+    prov.bills_failed_jobs = bills  # RemoteJobFailed carries its own answer
+    assert is_billed_failure(billed_job_failed, prov)
+    assert not is_billed_failure(job_failed, prov)
+    # A refusal answered by a job that ran is billed only where the provider bills failures.
+    assert is_billed_failure(InvalidRequest("x", status_code=200), prov) is bills
+    assert not is_billed_failure(InvalidRequest("x", status_code=422), prov)
+    assert not is_billed_failure(answered_5xx, prov)
 
 
 def _script(*items: object):  # type: ignore[no-untyped-def]

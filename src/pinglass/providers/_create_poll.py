@@ -13,8 +13,9 @@ describes its wire format with these hooks (names are stable):
 - ``parse_output(body, remote_id, key) -> Finished`` (async, **required**): the images of a
   succeeded job (may fetch a separate result URL).
 - ``failure(body, remote_id) -> ProviderError``: the error for a failed or canceled job
-  (default: ``ContentRejected`` when the error text names a safety filter, else
-  ``InvalidRequest``; ``Transient`` for canceled).
+  (default: ``ContentRejected`` when the error text names a safety filter, ``InvalidRequest``
+  when it names a bad input, else ``RemoteJobFailed(billed=bills_failed_jobs)``; ``Transient``
+  for canceled).
 - ``probe_request(url, key)``: helper for ``probe``: a free GET, failures reported as ``KeyStatus``.
 - ``auth_headers(key)``, ``refine(response, error)``, ``quota_signals``, ``safety_signals``: as in
   :mod:`pinglass.providers._openai_images`.
@@ -29,7 +30,13 @@ from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, Transient
+from pinglass.errors import (
+    ContentRejected,
+    InvalidRequest,
+    ProviderError,
+    RemoteJobFailed,
+    Transient,
+)
 from pinglass.providers import _common, _http
 from pinglass.providers.base import Finished, KeyStatus, Pending, Provider
 
@@ -68,9 +75,10 @@ class CreatePollProvider(Provider):
     bills_failed_jobs: ClassVar[bool] = True
     """True when the provider may charge for a job that ends ``failed`` (compute time).
 
-    Then a failed job is final: making it again could pay twice. Where the provider documents
-    that failures are not billed, set it False: a failure that is neither a safety refusal nor
-    a bad input becomes ``Transient`` with the job's 2xx status, which the runner re-creates.
+    It becomes :attr:`RemoteJobFailed.billed` for a failure that is neither a safety refusal nor
+    a bad input. Where the provider documents that failures are not billed, set it False: the
+    runner may then re-create such a job; a billed one is final (making it again could pay
+    twice).
     """
 
     @abstractmethod
@@ -106,10 +114,9 @@ class CreatePollProvider(Provider):
         # tells the runner this job ran (and may be billed where bills_failed_jobs).
         if any(word in lowered for word in self.safety_signals):
             return ContentRejected(message, provider=self.name, status_code=200)
-        if self.bills_failed_jobs or any(word in lowered for word in self.invalid_signals):
+        if any(word in lowered for word in self.invalid_signals):
             return InvalidRequest(message, provider=self.name, status_code=200)
-        # The provider answered (HTTP 2xx) that the job failed and does not bill failures.
-        return Transient(message, provider=self.name, status_code=200, maybe_accepted=False)
+        return RemoteJobFailed(message, provider=self.name, billed=self.bills_failed_jobs)
 
     def auth_headers(self, key: ApiKey) -> dict[str, str]:
         """Auth headers; ``Authorization: Bearer <key>`` unless overridden."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from pinglass.errors import ProviderDown, ProviderError, Transient
+from pinglass.errors import AmbiguousCreate, ProviderDown, Transient
 from pinglass.money import ZERO
 from pinglass.providers.base import GenerationRequest, Provider
 from pinglass.runner.keys import shown_key
@@ -16,7 +16,6 @@ from pinglass.runner.results import ImageError, ImageResult, ImageStatus
 from pinglass.secrets import ApiKey
 
 __all__ = [
-    "AmbiguousCreate",
     "Attempt",
     "Step",
     "ambiguous",
@@ -25,12 +24,6 @@ __all__ = [
     "show",
     "where",
 ]
-
-
-class AmbiguousCreate(ProviderError):
-    """A create may have reached the provider and cannot be found again: maybe billed."""
-
-    kind = "ambiguous"
 
 
 class Step(enum.Enum):

@@ -14,8 +14,9 @@ Transient maybe_accepted (create)   never re-sent blindly: re-attach with       
                                     more; cannot look up → failed ``ambiguous``   billed)
 ContentRejected / InvalidRequest    final for this image                          release
                                     (settle when the provider bills failed jobs)
-job reported failed (poll answered) re-created as a new job, at most              release
+RemoteJobFailed, not billed         re-created as a new job, at most              release
                                     ``remote_failures`` times, then failed
+RemoteJobFailed, billed             final for this image                          settle
 poll unreachable / timed out        failed, remote id stays pending in the        keep
                                     journal: a re-run re-attaches to it
 download failed / not an image      failed (``invalid_response`` for non-images); settle
@@ -26,10 +27,9 @@ cancelled (second Ctrl-C)           remote job cancelled where possible; a      
                                     re-run polls it once, else makes it anew
 ==================================  ============================================  ==========
 
-"Reported failed" means the provider answered the poll with the job's failure (a ``Transient``
-carrying a 2xx status, see :func:`pinglass.runner.retry.is_remote_failure`); catalog prices are
-per output image, so a job that made no image is treated as not billed. An adapter that
-reports a failed job as ``InvalidRequest``/``ContentRejected`` makes it final instead.
+:class:`~pinglass.errors.RemoteJobFailed` means the provider answered with the failure of a job it
+had accepted; the adapter says whether that failure may be billed. An adapter that reports a
+failed job as ``InvalidRequest``/``ContentRejected`` makes it final instead.
 """
 
 from __future__ import annotations
@@ -43,19 +43,21 @@ from tenacity import AsyncRetrying
 
 from pinglass.catalog import ModelEntry
 from pinglass.errors import (
+    AmbiguousCreate,
     AuthError,
     ContentRejected,
     InvalidRequest,
+    InvalidResponse,
     ProviderDown,
     ProviderError,
     QuotaError,
     RateLimited,
+    RemoteJobFailed,
     Transient,
 )
 from pinglass.money import ZERO, BudgetExceeded, Reservation, usd
 from pinglass.providers.base import Finished, Pending, Provider
 from pinglass.runner._attempt import (
-    AmbiguousCreate,
     Attempt,
     Step,
     ambiguous,
@@ -66,18 +68,17 @@ from pinglass.runner._attempt import (
 )
 from pinglass.runner._context import RunContext
 from pinglass.runner.events import JobFinished, JobPolling, JobStarted
-from pinglass.runner.files import InvalidResponse, image_extension, write_atomic
+from pinglass.runner.files import image_extension, write_atomic
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageError, ImageResult, ImageStatus
 from pinglass.runner.retry import (
     is_billed_failure,
-    is_remote_failure,
     poll_policy,
     submit_policy,
 )
 from pinglass.secrets import ApiKey, redact
 
-__all__ = ["AmbiguousCreate", "JobRunner"]
+__all__ = ["JobRunner"]
 
 T = TypeVar("T")
 
@@ -165,6 +166,8 @@ class JobRunner:
             if is_billed_failure(exc, prov):
                 return self._finish(self._billed_failure(att, exc))
             self._drop(exc)
+            if isinstance(exc, RemoteJobFailed):
+                return Step.NEXT_PROVIDER
             return self._finish(self._failed(att, exc))
         return await self._complete(att, outcome)
 
@@ -252,11 +255,12 @@ class JobRunner:
 
     def _poll_failed(self, att: Attempt, exc: ProviderError) -> ImageResult | Step:
         self.live = None
-        if is_remote_failure(exc) or isinstance(exc, ContentRejected | InvalidRequest):
+        if isinstance(exc, RemoteJobFailed | ContentRejected | InvalidRequest):
             if is_billed_failure(exc, att.prov):
                 return self._finish(self._billed_failure(att, exc))
             self._drop(exc)  # the provider answered: the job failed and made no image
-            if is_remote_failure(exc) and self.remote_failures < self.ctx.config.remote_failures:
+            remade = self.remote_failures < self.ctx.config.remote_failures
+            if isinstance(exc, RemoteJobFailed) and remade:
                 self.remote_failures += 1
                 self.ctx.record_result(self.job, self._failed(att, exc))
                 return Step.AGAIN
@@ -404,9 +408,8 @@ class JobRunner:
                 raise down(att.provider)
             try:
                 value = await fn()
-            except Transient as exc:
-                if not is_remote_failure(exc):
-                    breaker.failure()
+            except Transient:
+                breaker.failure()
                 raise
             breaker.success()
             return value

@@ -12,18 +12,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from pinglass.errors import InvalidRequest
+from pinglass.errors import InvalidResponse
 
-__all__ = ["InvalidResponse", "image_extension", "is_image_file", "write_atomic"]
+__all__ = ["image_extension", "is_image_file", "write_atomic"]
 
 # Pillow format name -> file extension used in images/NN-<prompt-id>.<ext>.
 _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
-
-
-class InvalidResponse(InvalidRequest):
-    """The provider answered with something that is not a usable image. Not retried."""
-
-    kind = "invalid_response"
 
 
 def image_extension(data: bytes, *, provider: str = "") -> str:

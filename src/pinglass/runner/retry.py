@@ -5,10 +5,14 @@ policy    retries on                                             never retries
 ========  =====================================================  ===============================
 A submit  ``RateLimited``; ``Transient(maybe_accepted=False)``   ``Transient(maybe_accepted=True)``
           (connect failure, 5xx/429 answered)                    (ambiguous: reconciled instead)
-B poll,   ``RateLimited``; every ``Transient`` except a job the  ``AuthError``, ``QuotaError``,
-download  provider *answered* as failed (:func:`is_remote_failure`)  ``ContentRejected``,
-probe                                                             ``InvalidRequest``
+B poll,   ``RateLimited``; every ``Transient``                  ``AuthError``, ``QuotaError``,
+download                                                         ``ContentRejected``,
+probe                                                            ``InvalidRequest``,
+                                                                 ``RemoteJobFailed``
 ========  =====================================================  ===============================
+
+A :class:`~pinglass.errors.RemoteJobFailed` is never retried as a request: the provider answered,
+and asking again returns the same failed job. The runner decides whether to make a new one.
 
 Waits are exponential with full jitter (``wait_random_exponential``), except that a
 ``RateLimited`` carrying ``retry_after`` waits exactly that long (capped at 60 s, as
@@ -31,7 +35,13 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from pinglass.errors import ContentRejected, InvalidRequest, RateLimited, Transient
+from pinglass.errors import (
+    ContentRejected,
+    InvalidRequest,
+    RateLimited,
+    RemoteJobFailed,
+    Transient,
+)
 
 if TYPE_CHECKING:
     from pinglass.providers.base import Provider
@@ -43,7 +53,6 @@ __all__ = [
     "Sleep",
     "WaitRetryAfterOr",
     "build_policy",
-    "is_remote_failure",
     "poll_policy",
     "retryable_poll",
     "retryable_submit",
@@ -58,19 +67,15 @@ OnRetry = Callable[[BaseException, float, int], None]
 """Called before each retry sleep with the error, the wait in seconds and the attempt number."""
 
 
-def is_remote_failure(exc: BaseException) -> bool:
-    """True when the provider *answered* (2xx) that the remote job itself failed.
-
-    Adapters report a failed prediction as ``Transient`` with the status code of the answer
-    (a 200 poll), which tells it apart from a poll that could not reach the provider
-    (no status) or a 5xx. Re-polling a failed job is pointless, so policy B does not.
-    """
-    return isinstance(exc, Transient) and exc.status_code is not None and exc.status_code < 400
-
-
 def is_billed_failure(exc: BaseException, provider: Provider) -> bool:
-    """True for a final failure of a job the provider accepted and ran, on a provider that
-    bills compute time for failed jobs (the reservation is then settled, not released)."""
+    """True for a final failure of a job the provider accepted and ran and may have billed.
+
+    That is a :class:`RemoteJobFailed` marked ``billed``, or a refusal (``ContentRejected``,
+    ``InvalidRequest``) answered with a 2xx status, i.e. by a job that ran, on a provider that
+    bills compute time for failed jobs. The reservation is then settled, not released.
+    """
+    if isinstance(exc, RemoteJobFailed):
+        return exc.billed
     return (
         isinstance(exc, ContentRejected | InvalidRequest)
         and exc.status_code is not None
@@ -83,14 +88,14 @@ def retryable_submit(exc: BaseException) -> bool:
     """Policy A: the billable create was certainly not accepted and may be sent again."""
     if isinstance(exc, RateLimited):
         return True
-    return isinstance(exc, Transient) and not exc.maybe_accepted and not is_remote_failure(exc)
+    return isinstance(exc, Transient) and not exc.maybe_accepted
 
 
 def retryable_poll(exc: BaseException) -> bool:
     """Policy B: idempotent requests retry on every ``RateLimited`` and ``Transient``."""
     if isinstance(exc, RateLimited):
         return True
-    return isinstance(exc, Transient) and not is_remote_failure(exc)
+    return isinstance(exc, Transient)
 
 
 class WaitRetryAfterOr(wait_base):
