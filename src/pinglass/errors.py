@@ -12,6 +12,7 @@ free of secrets. Programming errors stay ``TypeError``/``ValueError``/``RuntimeE
     │   └── ConfigError       (2)     settings / pinglass.toml / .env problems
     ├── BudgetRefused         (3)     estimate > --max-cost, or the user declined
     ├── NoUsableProvider      (4)     no key configured / every key failed
+    ├── TrainingFailed        (1)     a training failed, was canceled or cannot be resolved
     └── ProviderError                 per image; never ends the process by itself
         ├── AuthError                 next key, then next provider; never retried
         ├── QuotaError                next key / provider
@@ -52,6 +53,7 @@ __all__ = [
     "RateLimited",
     "RefsError",
     "RemoteJobFailed",
+    "TrainingFailed",
     "Transient",
     "UsageError",
 ]
@@ -136,6 +138,17 @@ class NoUsableProvider(PinglassError):
     """No provider in the chain has a configured, working key."""
 
     exit_code = ExitCode.NO_PROVIDER
+
+
+class TrainingFailed(PinglassError):
+    """A training failed or was canceled (the message has the vendor's reason and the billed
+    cost), or its state cannot be resolved without risking a second one. Exit 1."""
+
+    exit_code = ExitCode.IMAGES_FAILED
+
+    def __init__(self, message: str, *, billed_usd: Decimal | None = None) -> None:
+        self.billed_usd = billed_usd
+        super().__init__(message)
 
 
 class ErrorContext(TypedDict, total=False):

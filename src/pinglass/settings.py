@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     """Face-embedding distance above which a reference is ``not_same_person`` (identity extra)."""
     prices: dict[str, Decimal] = Field(default_factory=dict)
     """Price overrides: ``"provider/model" = USD per unit`` (``[prices]`` in pinglass.toml)."""
+    subjects_dir: Path = Path("subjects")
+    """Where ``pinglass train`` keeps subjects (``subjects/NAME/subject.json``)."""
+    fal_platform_url: str | None = None
+    """fal's platform API base (``https://api.fal.ai/v1``), for looking up a lost submit."""
 
     replicate_base_url: str | None = None
     fal_base_url: str | None = None
@@ -165,6 +169,7 @@ class _TomlFile(BaseModel):
     max_download_mb: float | None = None
     identity_threshold: float | None = None
     prices: dict[str, Decimal] | None = None
+    subjects_dir: Path | None = None
     base_urls: dict[str, str] | None = None
 
 

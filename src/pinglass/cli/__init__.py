@@ -51,6 +51,8 @@ _COMMAND_MODULES = (
     "providers",
     "test_keys",
     "report",
+    "train",
+    "subjects",
 )
 for _name in _COMMAND_MODULES:
     try:

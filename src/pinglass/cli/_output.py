@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 
 from pinglass.secrets import redact
 
-__all__ = ["emit_json", "make_console"]
+__all__ = ["emit_json", "json_errors", "make_console"]
 
 
 def make_console(*, quiet: bool = False) -> Console:
@@ -29,3 +31,20 @@ def emit_json(document: Any) -> None:
         text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write(redact(text) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def json_errors(*, enabled: bool) -> Iterator[None]:
+    """With ``--json``, a ``PinglassError`` also answers ``{"error": {kind, message,
+    exit_code}}`` on stdout (then propagates to ``exit_on_error`` for the stderr line)."""
+    from pinglass.errors import PinglassError
+
+    try:
+        yield
+    except PinglassError as exc:
+        if enabled:
+            kind = getattr(exc, "kind", None) or type(exc).__name__
+            emit_json(
+                {"error": {"kind": kind, "message": str(exc), "exit_code": int(exc.exit_code)}}
+            )
+        raise

@@ -1,0 +1,67 @@
+"""``pinglass subjects``: the trained subjects, with their cost so far."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pinglass.cli import app
+from pinglass.cli._errors import exit_on_error
+from pinglass.cli._options import JsonOpt, QuietOpt
+from pinglass.cli._output import emit_json, json_errors, make_console
+
+__all__ = ["subjects"]
+
+
+@app.command("subjects")
+def subjects(
+    *,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    show: Annotated[
+        str | None, typer.Option("--show", help="Print one subject's subject.json.")
+    ] = None,
+) -> None:
+    """List the subjects trained with `pinglass train`, with training and session costs.
+
+    Example: pinglass subjects --json
+    """
+    console = make_console(quiet=quiet)
+    with exit_on_error(console), json_errors(enabled=json_out):
+        from rich import box
+        from rich.markup import escape
+        from rich.table import Table
+
+        from pinglass.settings import load_settings
+        from pinglass.training import list_subjects, read_subject
+
+        root = load_settings().subjects_dir
+        if show is not None:
+            emit_json(read_subject(root, show))
+            return
+        rows = list_subjects(root)
+        if json_out:
+            emit_json({"subjects": [r.model_dump(mode="json") for r in rows]})
+            return
+        if not rows:
+            console.print(f"no subjects in {root} yet: `pinglass train REFS --provider mock`")
+            return
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        table.add_column("subject")
+        table.add_column("status")
+        table.add_column("trainer")
+        for col in ("training", "sessions", "session cost", "cost so far"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for r in rows:
+            table.add_row(
+                escape(r.name),
+                r.status,
+                escape(f"{r.provider}/{r.trainer}" if r.provider else "-"),
+                f"${r.training_cost_usd:.4f}",
+                str(r.sessions),
+                f"${r.sessions_cost_usd:.4f}",
+                f"${r.cost_so_far_usd:.4f}",
+            )
+        console.print(table)
+        console.print(f"[dim]{root}[/]")
