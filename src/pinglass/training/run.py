@@ -178,7 +178,7 @@ def plan_training(
         )
         plan.estimate_usd = usd(str(intent.get("estimate_usd") or 0))
         return plan
-    steps = request.steps or entry.default_steps
+    steps = entry.default_steps if request.steps is None else request.steps
     entry.check_steps(steps)
     plan = TrainingPlan(request, entry, name, folder, trigger_for(name), steps, key, book)
     _choose_refs(plan, settings)
