@@ -176,6 +176,19 @@ async def test_fal_failure_carries_the_vendors_reason(
 
 
 @pytest.mark.anyio
+async def test_an_expired_fal_result_is_a_charged_failure(
+    client: tuple[respx.Router, httpx.AsyncClient],
+) -> None:
+    router, http = client
+    rid = "fal-ai/flux-lora-portrait-trainer/requests/r1"
+    router.get(f"{FAL}/{rid}/status").respond(200, json={"status": "COMPLETED"})
+    router.get(f"{FAL}/{rid}").respond(404, json={"detail": "Request not found"})
+    got = await _fal(http).poll(rid, FAL_KEY)
+    assert got.state == "failed" and got.charged is True
+    assert got.error is not None and "kept 1 hour" in got.error
+
+
+@pytest.mark.anyio
 async def test_fal_find_matches_our_trigger_in_the_platform_listing(
     client: tuple[respx.Router, httpx.AsyncClient],
 ) -> None:

@@ -76,6 +76,8 @@ class TrainingStatus:
     """``provider`` (money reported) · ``computed`` (reported seconds x rate) · ``catalog``."""
     error: str | None = None
     """The vendor's reason for a failed or canceled training."""
+    charged: bool | None = None
+    """Whether a training that did not succeed was charged; ``None``: the trainer's rule."""
 
     @property
     def done(self) -> bool:

@@ -79,6 +79,13 @@ class FalTrainer(Trainer):
         try:
             result = await self.call("GET", f"{self.base_url}/{remote_id}", key)
         except (InvalidRequest, ContentRejected) as exc:  # the model's own error, e.g. 422
+            if exc.status_code == 404:  # it ran, but fal keeps a result only 1 hour
+                return TrainingStatus(
+                    "failed",
+                    error="finished, but fal no longer has the result (kept 1 hour); "
+                    "the LoRA URL is lost",
+                    charged=True,
+                )
             return _failed(str(exc).removeprefix("fal: "))
         lora = result.get("diffusers_lora_file") if isinstance(result, dict) else None
         url_out = lora.get("url") if isinstance(lora, dict) else None

@@ -482,7 +482,9 @@ def _finish(
     estimate = usd(str(intent.get("estimate_usd") or 0))
     if status.billed_usd is not None:
         billed, source = usd(status.billed_usd), status.cost_source
-    elif status.state == "succeeded" or trainer.bills_failures:
+    elif status.state == "succeeded" or (
+        trainer.bills_failures if status.charged is None else status.charged
+    ):
         billed, source = estimate, "catalog"
     else:  # fal bills successful requests only (docs/providers.md, "Training")
         billed, source = ZERO, "catalog"
