@@ -21,6 +21,7 @@ from typing import Any
 
 from pinglass.catalog import ModelEntry
 from pinglass.errors import AuthError, QuotaError, RemoteJobFailed, Transient
+from pinglass.providers import ProviderSpec
 from pinglass.providers.base import (
     Finished,
     GenerationRequest,
@@ -122,9 +123,14 @@ class FakeClock:
 class FakeProvider(Provider):
     """A scriptable provider; see the module docstring."""
 
-    name = "fake"
-    key_env_vars = ("FAKE_API_KEY",)
-    default_base_url = "https://fake.invalid/v1"
+    spec = ProviderSpec(
+        name="fake",
+        adapter="fakes:FakeProvider",
+        key_env_vars=("FAKE_API_KEY",),
+        base_url="https://fake.invalid/v1",
+        bills_failed_jobs=False,
+        can_poll=True,
+    )
 
     def __init__(
         self,

@@ -32,7 +32,7 @@ def plan_of(n: int, *, concurrency: int = 4) -> Plan:
 
 async def main(base_url: str, out_dir: Path, n: int) -> int:
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, replicate_base_url=base_url, poll_interval=0.05, request_timeout=30
+        _env_file=None, base_urls={"replicate": base_url}, poll_interval=0.05, request_timeout=30
     )
     outcome = await run_batch(
         plan_of(n),

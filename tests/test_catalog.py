@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 from decimal import Decimal
 from typing import Any
 
@@ -159,19 +157,3 @@ def test_model_entry_key_and_strictness() -> None:
         _entry(typo=1)
     with pytest.raises(ValueError, match="price"):
         _entry(price=Decimal(-1))
-
-
-def _adapters() -> list[tuple[str, str, str]]:
-    out = []
-    for name, entry in PROVIDERS.items():
-        module, _, attr = entry.target.partition(":")
-        if importlib.util.find_spec(module) is not None:
-            out.append((name, module, attr))
-    return out
-
-
-@pytest.mark.parametrize(("name", "module", "attr"), _adapters())
-def test_registry_matches_adapter_class(name: str, module: str, attr: str) -> None:
-    cls = getattr(importlib.import_module(module), attr)
-    assert cls.name == name
-    assert tuple(cls.key_env_vars) == PROVIDERS[name].key_env_vars

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
@@ -21,8 +21,21 @@ from pinglass.money import ZERO, usd
 if TYPE_CHECKING:
     from pinglass.catalog import Catalog, ModelEntry
     from pinglass.presets import Preset
+    from pinglass.providers.base import Billed
 
-__all__ = ["NO_REFERENCE_WARNING", "CatalogRow", "PriceRow", "catalog_rows", "compare"]
+__all__ = [
+    "NO_REFERENCE_WARNING",
+    "CatalogRow",
+    "CostSource",
+    "PriceRow",
+    "billed_cost",
+    "catalog_rows",
+    "compare",
+]
+
+CostSource = Literal["catalog", "computed", "provider"]
+"""How a report's cost is known: ``provider`` the vendor reported money; ``computed`` the vendor
+reported seconds or units, priced at the catalog rate; ``catalog`` the estimate only."""
 
 USD = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 """Decimal in Python, a JSON number in ``--json`` output (DESIGN.md: money as JSON numbers)."""
@@ -63,6 +76,25 @@ class PriceRow(BaseModel):
     """Set when the model cannot take a reference photo."""
     notes: str = ""
     """Catalog notes."""
+
+
+def billed_cost(
+    entry: ModelEntry | None, billed: Billed | None
+) -> tuple[Decimal | None, CostSource]:
+    """USD a finished job cost on ``entry`` given what the provider ``billed``, and its source.
+
+    ``entry`` must be the one the estimate priced (``[prices]`` overrides included), so the
+    settled figure uses the same rate. Money the vendor reported is taken as it is; seconds or
+    units are priced at ``entry.price`` when they are in ``entry.unit``. ``(None, "catalog")``
+    means nothing usable was reported: settle at the estimate.
+    """
+    if billed is None:
+        return None, "catalog"
+    if billed.unit == "usd":
+        return billed.amount, "provider"
+    if entry is not None and billed.unit == entry.unit:
+        return entry.price * billed.amount, "computed"
+    return None, "catalog"
 
 
 def compare(

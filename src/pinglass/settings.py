@@ -7,6 +7,9 @@ Provider keys keep each vendor's own variable names (``REPLICATE_API_TOKEN``, ``
 each also as ``NAME_1``, ``NAME_2``, … for several keys of one provider. They are read from the
 same merged source as the settings (environment over ``.env``) and never written to
 ``os.environ``.
+
+A provider's API base is replaced by ``PINGLASS_<NAME>_BASE_URL`` (environment or ``.env``) or
+``[base_urls]`` in ``pinglass.toml``; all of them land in :attr:`Settings.base_urls`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -69,8 +74,6 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    debug: bool = False
-    """Show tracebacks for internal errors (``PINGLASS_DEBUG=1``)."""
     mock_latency: float = Field(default=0.05, ge=0, le=60)
     """Seconds the mock provider takes per image."""
     mock_fail_rate: float = Field(default=0.0, ge=0, le=1)
@@ -94,20 +97,19 @@ class Settings(BaseSettings):
     fal_platform_url: str | None = None
     """fal's platform API base (``https://api.fal.ai/v1``), for looking up a lost submit."""
 
-    replicate_base_url: str | None = None
-    fal_base_url: str | None = None
-    stability_base_url: str | None = None
-    together_base_url: str | None = None
-    fireworks_base_url: str | None = None
-    openrouter_base_url: str | None = None
-    google_base_url: str | None = None
-    openai_base_url: str | None = None
-    deepinfra_base_url: str | None = None
-    segmind_base_url: str | None = None
-    huggingface_base_url: str | None = None
-    nvidia_base_url: str | None = None
-    pollinations_base_url: str | None = None
-    mock_base_url: str | None = None
+    base_urls: dict[str, str] = Field(default_factory=dict)
+    """API base overrides by provider name, for proxies, gateways and tests
+    (``PINGLASS_<NAME>_BASE_URL`` or ``[base_urls]`` in pinglass.toml)."""
+
+    @field_validator("base_urls")
+    @classmethod
+    def _known_providers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if name not in PROVIDERS:
+                raise ValueError(
+                    f"unknown provider {name!r}; choose one of: {', '.join(PROVIDERS)}"
+                )
+        return {name: url for name, url in value.items() if url}
 
     @field_validator("prices")
     @classmethod
@@ -126,7 +128,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, dotenv_settings, _TomlSource(settings_cls))
+        # pydantic-settings passes its own env and dotenv sources; their parsed variables
+        # (``env_vars``) are where PINGLASS_<NAME>_BASE_URL is found.
+        assert isinstance(env_settings, EnvSettingsSource)  # noqa: S101
+        assert isinstance(dotenv_settings, DotEnvSettingsSource)  # noqa: S101
+        base_urls = _BaseUrlSource(settings_cls, env_settings, dotenv_settings)
+        return (init_settings, env_settings, base_urls, dotenv_settings, _TomlSource(settings_cls))
 
     def provider_options(self, provider: str) -> dict[str, Any]:
         """Settings an adapter needs beyond its base URL (only the mock has any)."""
@@ -150,8 +157,7 @@ class Settings(BaseSettings):
 
     def base_url(self, provider: str) -> str | None:
         """The configured base URL override for ``provider``, if any."""
-        value = getattr(self, f"{provider}_base_url", None)
-        return value if isinstance(value, str) and value else None
+        return self.base_urls.get(provider) or None
 
 
 class _TomlFile(BaseModel):
@@ -159,7 +165,6 @@ class _TomlFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    debug: bool | None = None
     mock_latency: float | None = None
     mock_fail_rate: float | None = None
     mock_seed: int | None = None
@@ -171,6 +176,28 @@ class _TomlFile(BaseModel):
     prices: dict[str, Decimal] | None = None
     subjects_dir: Path | None = None
     base_urls: dict[str, str] | None = None
+
+
+class _BaseUrlSource(PydanticBaseSettingsSource):
+    """``PINGLASS_<NAME>_BASE_URL`` variables (the environment over ``.env``) → ``base_urls``."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], env: EnvSettingsSource, dotenv: DotEnvSettingsSource
+    ) -> None:
+        super().__init__(settings_cls)
+        self._sources = (dotenv, env)
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, str] = {}
+        for source in self._sources:  # later wins: the environment over .env
+            for var, value in source.env_vars.items():
+                name = var.lower().removeprefix("pinglass_").removesuffix("_base_url")
+                if var.lower() == f"pinglass_{name}_base_url" and name in PROVIDERS and value:
+                    found[name] = value
+        return {"base_urls": found} if found else {}
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -202,7 +229,7 @@ def read_config_toml(path: Path) -> dict[str, Any]:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise ConfigError(f"{path}: {where}: {err['msg']}") from None
-    out = parsed.model_dump(exclude_none=True, exclude={"base_urls"})
+    out = parsed.model_dump(exclude_none=True)
     for name, value in out.items():  # check bounds here so the error names this file
         info = Settings.model_fields[name]
         kind: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
@@ -210,10 +237,9 @@ def read_config_toml(path: Path) -> dict[str, Any]:
             TypeAdapter(kind).validate_python(value)
         except ValidationError as exc:
             raise ConfigError(f"{path}: {name}: {exc.errors()[0]['msg']}") from None
-    for provider, url in (parsed.base_urls or {}).items():
+    for provider in parsed.base_urls or {}:
         if provider not in PROVIDERS:
             raise ConfigError(f"{path}: base_urls.{provider}: unknown provider")
-        out[f"{provider}_base_url"] = url
     return out
 
 

@@ -54,7 +54,7 @@ async def _fast_sleep(seconds: float) -> None:
 async def _run(server: StandIn, out: Path) -> RunOutcome:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
-        replicate_base_url=server.base_url,
+        base_urls={"replicate": server.base_url},
         poll_interval=0.05,
         max_download_mb=0.05,  # 52 kB: the stand-in's "huge" file is 200 kB
     )

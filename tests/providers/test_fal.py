@@ -55,6 +55,7 @@ async def test_pulid_submit_then_poll_to_completion() -> None:
         height=1152,
         seed=5,
         identity_weight=0.9,
+        reference_field="reference_image_url",  # the catalog's fal/flux-pulid entry
     )
     async with adapter(Fal, BASE) as (provider, router):
         create = router.post("/fal-ai/flux-pulid").respond(json=queued())
@@ -87,7 +88,13 @@ async def test_pulid_submit_then_poll_to_completion() -> None:
 @pytest.mark.anyio
 async def test_photomaker_sends_a_zip_of_the_references_and_the_trigger_word() -> None:
     refs = (make_ref("a.png", (10, 20, 30)), make_ref("b.png", (40, 50, 60)))
-    req = GenerationRequest(prompt="studio headshot", model="fal-ai/photomaker", references=refs)
+    req = GenerationRequest(
+        prompt="studio headshot",
+        model="fal-ai/photomaker",
+        references=refs,
+        reference_field="image_archive_url",
+        many_references=True,
+    )
     async with adapter(Fal, BASE) as (provider, router):
         create = router.post("/fal-ai/photomaker").respond(json=queued("fal-ai/photomaker"))
         await provider.submit(req, KEY)

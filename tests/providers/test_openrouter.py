@@ -35,7 +35,7 @@ from pinglass.errors import (
     Transient,
 )
 from pinglass.providers import _http
-from pinglass.providers.base import Finished, GenerationRequest
+from pinglass.providers.base import Billed, Finished, GenerationRequest
 from pinglass.providers.openrouter import OpenRouter
 
 BASE = "https://openrouter.ai/api/v1"
@@ -85,7 +85,7 @@ async def test_submit_sends_modalities_and_reference_parts() -> None:
     assert result.images[0].data == png_bytes()
     assert result.images[0].mime == "image/png"
     assert result.remote_id == "gen-123"
-    assert result.billed_usd == Decimal("0.039")
+    assert result.billed == Billed(Decimal("0.039"), "usd")
 
 
 @pytest.mark.anyio
@@ -97,7 +97,7 @@ async def test_https_image_urls_are_left_to_download() -> None:
         _chat(router).respond(200, json=body)
         result = await provider.submit(REQ, KEY)
     assert result.images[0].url == "https://cdn.example/x.png"
-    assert result.billed_usd is None
+    assert result.billed is None
 
 
 @pytest.mark.anyio

@@ -18,7 +18,7 @@ from _helpers import (
 )
 
 from pinglass.errors import ContentRejected, InvalidRequest, RemoteJobFailed, Transient
-from pinglass.providers.base import Finished, GenerationRequest, Pending
+from pinglass.providers.base import Billed, Finished, GenerationRequest, Pending
 from pinglass.providers.replicate import Replicate
 
 BASE = "https://api.replicate.com/v1"
@@ -61,6 +61,8 @@ def pulid_request(**kw: Any) -> GenerationRequest:
         seed=7,
         identity_weight=1.0,
         params={"output_format": "png"},
+        reference_field="main_face_image",  # the catalog's facts for replicate/flux-pulid
+        price_unit="second",
         **kw,
     )
 
@@ -116,7 +118,8 @@ async def test_community_model_resolves_version_uploads_once_and_polls() -> None
     assert status.call_count == 2
     assert isinstance(done, Finished)
     assert done.images[0].url == "https://replicate.delivery/out.png"
-    assert done.billed_usd == Decimal("0.0014") * Decimal("12.5")
+    # Replicate reports hardware seconds; the runner prices them at the catalog rate.
+    assert done.billed == Billed(Decimal("12.5"), "second")
     assert done.seed == 7
 
 
@@ -129,6 +132,7 @@ async def test_official_model_with_reference_finishes_within_prefer_wait() -> No
         width=896,
         height=1152,
         params={"output_format": "png"},
+        reference_field="input_image",
     )
     async with adapter(Replicate, BASE) as (provider, router):
         router.post("/files").respond(201, json={"urls": {"get": f"{BASE}/files/f9"}})
@@ -146,7 +150,7 @@ async def test_official_model_with_reference_finishes_within_prefer_wait() -> No
     }
     assert isinstance(done, Finished)
     assert done.images[0].url == "https://replicate.delivery/one.png"
-    assert done.billed_usd is None
+    assert done.billed is None
 
 
 @pytest.mark.anyio

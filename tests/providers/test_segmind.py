@@ -27,7 +27,7 @@ from _helpers import (
 )
 
 from pinglass.errors import InvalidRequest, ProviderError, QuotaError, RateLimited
-from pinglass.providers.base import Finished, GenerationRequest
+from pinglass.providers.base import Billed, Finished, GenerationRequest
 from pinglass.providers.segmind import Segmind
 
 BASE = "https://api.segmind.com"
@@ -51,6 +51,7 @@ async def test_submit_sends_x_api_key_catalog_params_and_base64_face() -> None:
         height=1152,
         seed=11,
         params={"num_steps": 20, "id_weight": 1.05},
+        reference_field="main_face_image",  # the catalog's segmind/flux-pulid entry
     )
     headers = {
         "content-type": "image/jpeg",
@@ -70,12 +71,12 @@ async def test_submit_sends_x_api_key_catalog_params_and_base64_face() -> None:
     assert body["negative_prompt"] == "blurry"
     assert (body["width"], body["height"], body["seed"]) == (896, 1152, 11)
     assert body["num_steps"] == 20 and body["id_weight"] == 1.05
-    # reference_field comes from the catalog entry (main_face_image), as bare base64.
+    # The request's reference_field (from the catalog) names the input; bare base64.
     assert body["main_face_image"] == base64.b64encode(ref.data).decode()
     assert isinstance(result, Finished)
     assert result.images[0].data == png_bytes()
     assert result.images[0].mime == "image/jpeg"
-    assert result.billed_usd == Decimal("0.0361")
+    assert result.billed == Billed(Decimal("0.0361"), "usd")
     assert result.remote_id == "seg-req-1"
     assert result.seed == 11
 
@@ -90,7 +91,7 @@ async def test_unknown_model_sends_no_reference_field_and_tolerates_missing_head
         result = await provider.submit(req, KEY)
     body = json.loads(route.calls.last.request.content)
     assert set(body) == {"prompt", "width", "height"}
-    assert result.billed_usd is None and result.remote_id is None and result.seed is None
+    assert result.billed is None and result.remote_id is None and result.seed is None
 
 
 @pytest.mark.anyio

@@ -1,4 +1,4 @@
-"""Shared shapes: registry consistency, the upload-once cache, raw bytes, body refinement."""
+"""Shared shapes: specs, the upload-once cache, raw bytes, body refinement."""
 
 from __future__ import annotations
 
@@ -12,34 +12,35 @@ from _helpers import (
 )
 
 from pinglass.errors import AuthError, ContentRejected, InvalidRequest, QuotaError, RateLimited
-from pinglass.providers import PROVIDERS, get_provider_class
-from pinglass.providers._common import catalog_entry, form_fields, refine_by_text
+from pinglass.providers import PROVIDERS, ProviderSpec, get_provider_class
+from pinglass.providers._common import form_fields, refine_by_text
 from pinglass.providers._upload import UploadCache, image_from_response
-from pinglass.providers.base import Reference
-
-OURS = {
-    "replicate": "https://api.replicate.com/v1",
-    "fal": "https://queue.fal.run",
-    "stability": "https://api.stability.ai",
-    "together": "https://api.together.xyz/v1",
-    "openai": "https://api.openai.com/v1",
-    "fireworks": "https://api.fireworks.ai/inference/v1",
-    "openrouter": "https://openrouter.ai/api/v1",
-    "google": "https://generativelanguage.googleapis.com/v1beta",
-    "deepinfra": "https://api.deepinfra.com/v1",
-    "segmind": "https://api.segmind.com",
-    "huggingface": "https://router.huggingface.co",
-    "nvidia": "https://ai.api.nvidia.com/v1/genai",
-    "pollinations": "https://gen.pollinations.ai",
-}
+from pinglass.providers.base import Provider, Reference
 
 
-@pytest.mark.parametrize(("name", "base"), OURS.items())
-def test_adapter_matches_registry_and_providers_md(name: str, base: str) -> None:
+def test_a_spec_states_its_billing_and_polling_rules() -> None:
+    # No defaults: a provider that forgets either rule fails when its spec is written.
+    with pytest.raises(TypeError, match="bills_failed_jobs"):
+        ProviderSpec(name="x", adapter="m:X", key_env_vars=(), base_url="https://x", can_poll=False)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="can_poll"):
+        ProviderSpec(
+            name="x", adapter="m:X", key_env_vars=(), base_url="https://x", bills_failed_jobs=False
+        )  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("name", list(PROVIDERS))
+def test_adapter_class_takes_its_facts_from_its_spec(name: str) -> None:
     cls = get_provider_class(name)
-    assert cls.name == name
-    assert cls.key_env_vars == PROVIDERS[name].key_env_vars
-    assert cls.default_base_url == base
+    spec = PROVIDERS[name]
+    assert cls.spec is spec
+    assert (cls.name, cls.key_env_vars, cls.default_base_url) == (
+        spec.name,
+        spec.key_env_vars,
+        spec.base_url,
+    )
+    assert (cls.bills_failed_jobs, cls.can_poll) == (spec.bills_failed_jobs, spec.can_poll)
+    # can_poll is declared, not inferred; the declaration must match the code.
+    assert spec.can_poll == (cls.poll is not Provider.poll), name
 
 
 @pytest.mark.anyio
@@ -101,8 +102,5 @@ def test_refine_by_text(body: str, start: type[Exception], expected: type[Except
     assert refined.status_code == 400 and refined.provider == "p"
 
 
-def test_form_fields_and_catalog_lookup() -> None:
+def test_form_fields_are_text_parts_with_lower_case_booleans() -> None:
     assert form_fields({"a": True, "b": 2}) == [("a", (None, "true")), ("b", (None, "2"))]
-    entry = catalog_entry("replicate", "bytedance/flux-pulid")
-    assert entry is not None and entry.reference_field == "main_face_image"
-    assert catalog_entry("replicate", "nope/nope") is None

@@ -45,6 +45,7 @@ async def test_kontext_sends_the_reference_as_image_url() -> None:
         width=896,
         height=1152,
         seed=9,
+        reference_field="image_url",  # the catalog's together/flux-kontext-pro entry
     )
     async with adapter(Together, BASE) as (provider, router):
         route = _images(router).respond(json=b64_body())

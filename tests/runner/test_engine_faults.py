@@ -245,11 +245,11 @@ async def test_transient_download_is_retried(run: RunFn) -> None:
 
 
 async def test_billed_figure_from_the_provider_is_settled(run: RunFn, events: list[Event]) -> None:
-    from pinglass.providers.base import Finished, ImageData
+    from pinglass.providers.base import Billed, Finished, ImageData
 
     fake = FakeProvider(asynchronous=False)
     billed = Finished(
-        images=(ImageData(url="https://x.invalid/a.png"),), billed_usd=Decimal("0.0123")
+        images=(ImageData(url="https://x.invalid/a.png"),), billed=Billed(Decimal("0.0123"), "usd")
     )
     fake.enqueue(billed)
     outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import respx
 
+import pinglass
 from pinglass.catalog import load_catalog
 from pinglass.runner import EngineConfig, run_batch
 from pinglass.runner.files import is_image_file
@@ -46,7 +47,7 @@ async def _fast_sleep(seconds: float) -> None:
 
 async def _run(server: StandIn, plan: Plan, out: Path, tokens: list[str]):  # type: ignore[no-untyped-def]
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, replicate_base_url=server.base_url, poll_interval=0.05, mock_latency=0
+        _env_file=None, base_urls={"replicate": server.base_url}, poll_interval=0.05, mock_latency=0
     )
     keys = {"replicate": [ApiKey.of(t, f"REPLICATE_API_TOKEN_{i}") for i, t in enumerate(tokens)]}
     return await run_batch(
@@ -101,7 +102,9 @@ async def test_dead_and_broke_keys_rotate_then_fall_back_to_the_mock(tmp_path: P
 
 
 def _spawn(base_url: str, out: Path, n: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    # The child imports the same pinglass as this test (a worktree's src, not the installed one).
+    src = Path(pinglass.__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(src)])}
     return subprocess.Popen(  # noqa: S603 - our own script
         [sys.executable, str(TESTS / "standin_run.py"), base_url, str(out), str(n)],
         env=env,

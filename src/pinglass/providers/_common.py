@@ -1,33 +1,40 @@
-"""Small pieces every adapter shares: auth headers, body-text error refinement, catalog lookup.
+"""Small pieces every adapter shares: auth headers, multipart fields, body-text refinement.
 
-``refine_by_text`` is the usual ``refine`` hook for :func:`pinglass.providers._http.send`: it
+``refine_by_text`` is what :meth:`pinglass.providers.base.Provider.refine` does by default: it
 reads the failed response's body and turns the generic status error into a
 :class:`~pinglass.errors.QuotaError` or :class:`~pinglass.errors.ContentRejected` when the body
-says so (PROVIDERS.md §14 items 2 and 3).
+says so. Vendors answer "out of credit" and "refused by the safety filter" with many statuses
+(400, 402, 403, 406, 429), so the words decide, not the status (docs/providers.md, "Errors").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pinglass.errors import ContentRejected, ProviderError, QuotaError
+from pinglass.errors import ContentRejected, ProviderError, QuotaError, RateLimited
+from pinglass.providers._http import RETRY_AFTER_CAP
 
 if TYPE_CHECKING:
     import httpx
 
-    from pinglass.catalog import ModelEntry
     from pinglass.secrets import ApiKey
 
-__all__ = ["bearer", "body_text", "catalog_entry", "form_fields", "rebrand", "refine_by_text"]
+__all__ = [
+    "bearer",
+    "body_text",
+    "form_fields",
+    "rebrand",
+    "refine_by_text",
+    "with_retry_after",
+]
 
 _BODY_LIMIT = 4000
 
 
-def bearer(key: ApiKey, scheme: str = "Bearer") -> dict[str, str]:
-    """``{"Authorization": "<scheme> <key>"}``; the one raw read of the key per request."""
-    return {"Authorization": f"{scheme} {key.header_value()}"}
+def bearer(key: ApiKey, scheme: str = "Bearer", *, header: str = "Authorization") -> dict[str, str]:
+    """``{header: "<scheme> <key>"}``; the one raw read of the key per request."""
+    return {header: f"{scheme} {key.header_value()}"}
 
 
 def form_fields(fields: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -64,6 +71,22 @@ def rebrand(error: ProviderError, cls: type[ProviderError]) -> ProviderError:
     )
 
 
+def with_retry_after(error: RateLimited, seconds: float) -> RateLimited:
+    """``error`` with a wait the vendor gave outside ``Retry-After`` (a body field, a reset time).
+
+    Capped like ``Retry-After`` (:data:`pinglass.providers._http.RETRY_AFTER_CAP`).
+    """
+    message = str(error).removeprefix(f"{error.provider}: ") if error.provider else str(error)
+    return RateLimited(
+        message,
+        retry_after=min(max(seconds, 0.0), RETRY_AFTER_CAP),
+        provider=error.provider,
+        model=error.model,
+        status_code=error.status_code,
+        request_id=error.request_id,
+    )
+
+
 def refine_by_text(
     response: httpx.Response,
     error: ProviderError,
@@ -83,23 +106,3 @@ def refine_by_text(
     if any(word.lower() in text for word in quota):
         return rebrand(error, QuotaError)
     return error
-
-
-@cache
-def _catalog_entries() -> dict[tuple[str, str], ModelEntry]:
-    from pinglass.catalog import load_catalog
-
-    out: dict[tuple[str, str], ModelEntry] = {}
-    for entry in load_catalog().models(include_retired=True):
-        out[(entry.provider, entry.vendor_id)] = entry
-        out.setdefault((entry.provider, entry.model), entry)
-    return out
-
-
-def catalog_entry(provider: str, model: str) -> ModelEntry | None:
-    """The packaged catalog entry for ``provider`` and a vendor id or short name, if any.
-
-    Adapters read model facts from here (reference field, per-second hardware rate) so models
-    stay data. Unknown models return ``None``; the adapter then uses its generic defaults.
-    """
-    return _catalog_entries().get((provider, model))

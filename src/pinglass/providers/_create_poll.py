@@ -1,27 +1,29 @@
-"""Shared shape: create a remote job once, then poll its status until it finishes.
+"""Shared shape: a create that answers now, or accepts a job to poll by id until it finishes.
 
-:class:`CreatePollProvider` owns the state machine; a subclass (Replicate, the fal queue, …)
-describes its wire format with these hooks (names are stable):
+:class:`CreatePollProvider` sends the billable create once and reads each response with
+:meth:`~CreatePollProvider.read`: the images (:class:`Finished`), or the remote id of a job
+still running (:class:`Pending`), which :meth:`~CreatePollProvider.poll` reads again later. A
+subclass (Replicate, the fal queue, Fireworks, NVIDIA) describes its wire format with hooks
+(names are stable):
 
-- ``create_request(req, key) -> CreateCall`` (async, **required**): method, URL and httpx
-  arguments of the billable create. Async so it can resolve a model version or upload
-  references first (those calls are free and idempotent).
-- ``remote_id_of(body) -> str`` (**required**): the job id in a create response.
-- ``status_url(remote_id) -> str`` (**required**): where ``poll`` GETs the job's status.
-- ``parse_status(body) -> State`` (**required**): ``"pending"``, ``"succeeded"``, ``"failed"``
-  or ``"canceled"`` from a create or status body.
-- ``parse_output(body, remote_id, key) -> Finished`` (async, **required**): the images of a
-  succeeded job (may fetch a separate result URL).
-- ``failure(body, remote_id) -> ProviderError``: the error for a failed or canceled job
-  (default: ``ContentRejected`` when the error text names a safety filter, ``InvalidRequest``
+- ``create_request(req, key) -> Call`` (async, **required**): method, URL and httpx arguments
+  of the create. Async so it can resolve a model version or upload references first (those
+  calls are free and idempotent).
+- ``status_request(remote_id) -> Call``: the status read (default ``GET status_url(id)``).
+- ``read(response, key, model=, remote_id=)``: a create or status response into ``Pending`` or
+  ``Finished``. The default reads the JSON job-status body with the four hooks below; a
+  provider that says "still running" with the HTTP status (NVIDIA's 202) or answers some models
+  at once (Fireworks FLUX.1) overrides it.
+- ``remote_id_of(body)``, ``status_url(remote_id)``, ``parse_status(body) -> State``
+  (``"pending"``, ``"succeeded"``, ``"failed"``, ``"canceled"``) and ``parse_output(body,
+  remote_id, key) -> Finished`` (async; may fetch a separate result URL): needed by the
+  default ``read``.
+- ``failure(body, remote_id) -> ProviderError``: the error for a failed or canceled job.
+  Default: ``ContentRejected`` when the error text names a safety filter, ``InvalidRequest``
   when it names a bad input, else ``RemoteJobFailed(billed=bills_failed_jobs)``; ``Transient``
-  for canceled).
-- ``probe_request(url, key)``: helper for ``probe``: a free GET, failures reported as ``KeyStatus``.
-- ``auth_headers(key)``, ``refine(response, error)``, ``quota_signals``, ``safety_signals``: as in
-  :mod:`pinglass.providers._openai_images`.
+  for canceled.
 
-``submit`` sends the create once and returns :class:`Pending` (journal the id, then ``poll``) or
-:class:`Finished` when the provider answered synchronously. ``poll`` is idempotent.
+Auth, body-signal refinement and the probe come from :class:`~pinglass.providers.base.Provider`.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ from pinglass.errors import (
     RemoteJobFailed,
     Transient,
 )
-from pinglass.providers import _common, _http
-from pinglass.providers.base import Finished, KeyStatus, Pending, Provider
+from pinglass.providers import _http
+from pinglass.providers.base import Finished, Pending, Provider
 
 if TYPE_CHECKING:
     import httpx
@@ -46,14 +48,14 @@ if TYPE_CHECKING:
     from pinglass.providers.base import GenerationRequest
     from pinglass.secrets import ApiKey
 
-__all__ = ["CreateCall", "CreatePollProvider", "State"]
+__all__ = ["Call", "CreatePollProvider", "State"]
 
 State = Literal["pending", "succeeded", "failed", "canceled"]
 
 
 @dataclass(frozen=True, slots=True)
-class CreateCall:
-    """The billable create request: ``client.request(method, url, **kwargs)``."""
+class Call:
+    """One request to send: ``client.request(method, url, **kwargs)`` plus the auth header."""
 
     url: str
     method: str = "POST"
@@ -61,9 +63,8 @@ class CreateCall:
 
 
 class CreatePollProvider(Provider):
-    """Base for asynchronous providers: create once, poll by remote id until done."""
+    """Base for providers whose create may answer before the image exists."""
 
-    can_reattach: ClassVar[bool] = False
     quota_signals: ClassVar[tuple[str, ...]] = ("insufficient credit", "exhausted balance")
     safety_signals: ClassVar[tuple[str, ...]] = ("nsfw", "safety", "content_policy")
     invalid_signals: ClassVar[tuple[str, ...]] = (
@@ -72,34 +73,30 @@ class CreatePollProvider(Provider):
         "must be",
         "not permitted",
     )
-    bills_failed_jobs: ClassVar[bool] = True
-    """True when the provider may charge for a job that ends ``failed`` (compute time).
-
-    It becomes :attr:`RemoteJobFailed.billed` for a failure that is neither a safety refusal nor
-    a bad input. Where the provider documents that failures are not billed, set it False: the
-    runner may then re-create such a job; a billed one is final (making it again could pay
-    twice).
-    """
 
     @abstractmethod
-    async def create_request(self, req: GenerationRequest, key: ApiKey) -> CreateCall:
+    async def create_request(self, req: GenerationRequest, key: ApiKey) -> Call:
         """The create call for ``req`` (may do free preparatory calls first)."""
 
-    @abstractmethod
+    def status_request(self, remote_id: str) -> Call:
+        """The status read for ``remote_id``; default ``GET status_url(remote_id)``."""
+        return Call(self.status_url(remote_id), "GET")
+
     def remote_id_of(self, body: Any) -> str:
         """The job id in a create response body."""
+        raise NotImplementedError
 
-    @abstractmethod
     def status_url(self, remote_id: str) -> str:
-        """The URL ``poll`` reads the job's status from."""
+        """The URL the job's status is read from."""
+        raise NotImplementedError
 
-    @abstractmethod
     def parse_status(self, body: Any) -> State:
         """The job's state from a create or status body."""
+        raise NotImplementedError
 
-    @abstractmethod
     async def parse_output(self, body: Any, remote_id: str, key: ApiKey) -> Finished:
         """The finished images of a succeeded job."""
+        raise NotImplementedError
 
     def failure(self, body: Any, remote_id: str) -> ProviderError:
         """The error for a failed or canceled job, read from its body."""
@@ -118,52 +115,29 @@ class CreatePollProvider(Provider):
             return InvalidRequest(message, provider=self.name, status_code=200)
         return RemoteJobFailed(message, provider=self.name, billed=self.bills_failed_jobs)
 
-    def auth_headers(self, key: ApiKey) -> dict[str, str]:
-        """Auth headers; ``Authorization: Bearer <key>`` unless overridden."""
-        return _common.bearer(key)
-
-    def refine(self, response: httpx.Response, error: ProviderError) -> ProviderError:
-        """Map body signals (quota, safety) onto the generic status error."""
-        return _common.refine_by_text(
-            response, error, quota=self.quota_signals, safety=self.safety_signals
-        )
-
-    async def request_json(
-        self, method: str, url: str, key: ApiKey, *, model: str | None = None, **kwargs: Any
-    ) -> Any:
-        """Send one authorised request through ``_http.send`` and return its JSON body."""
-        headers = {**self.auth_headers(key), **kwargs.pop("headers", {})}
-        response = await _http.send(
-            self.client,
-            method,
-            url,
-            provider=self.name,
-            model=model,
-            refine=self.refine,
-            headers=headers,
-            **kwargs,
-        )
-        return _http.json_of(response, provider=self.name, model=model)
-
-    async def probe_request(self, url: str, key: ApiKey, **kwargs: Any) -> KeyStatus:
-        """GET a free endpoint with ``key``; a refusal or failure is reported, never raised."""
-        try:
-            await self.request_json("GET", url, key, **kwargs)
-        except ProviderError as exc:
-            return KeyStatus(ok=False, error=str(exc))
-        return KeyStatus(ok=True)
-
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
         """Send the create once; ``Pending`` to poll, or ``Finished`` if it is already done."""
         call = await self.create_request(req, key)
-        body = await self.request_json(call.method, call.url, key, model=req.model, **call.kwargs)
-        remote_id = self.remote_id_of(body)
-        return await self.advance(body, remote_id, key)
+        response = await self.send(call.method, call.url, key, model=req.model, **call.kwargs)
+        return await self.read(response, key, model=req.model)
 
     async def poll(self, remote_id: str, key: ApiKey) -> Pending | Finished:
         """Read the job's status once (idempotent); ``Finished`` when it has succeeded."""
-        body = await self.request_json("GET", self.status_url(remote_id), key)
-        return await self.advance(body, remote_id, key)
+        call = self.status_request(remote_id)
+        response = await self.send(call.method, call.url, key, **call.kwargs)
+        return await self.read(response, key, remote_id=remote_id)
+
+    async def read(
+        self,
+        response: httpx.Response,
+        key: ApiKey,
+        *,
+        model: str | None = None,
+        remote_id: str | None = None,
+    ) -> Pending | Finished:
+        """A create (``remote_id`` None) or status response as ``Pending`` or ``Finished``."""
+        body = _http.json_of(response, provider=self.name, model=model)
+        return await self.advance(body, remote_id or self.remote_id_of(body), key)
 
     async def advance(self, body: Any, remote_id: str, key: ApiKey) -> Pending | Finished:
         """One step of the state machine for a create or status ``body``."""

@@ -55,7 +55,7 @@ _REQUEST_ID_HEADERS = (
     "x-amzn-requestid",
 )
 _MAX_MESSAGE = 300
-_RETRY_AFTER_CAP = 60.0  # replicate-python caps Retry-After the same way
+RETRY_AFTER_CAP = 60.0  # replicate-python caps Retry-After the same way
 
 # Pure image-API aspect ratios, most providers accept a subset of these.
 _RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "9:21", "21:9")
@@ -215,7 +215,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
                 value = when - (time.time() if now is None else now)
     if value is None or math.isnan(value):  # "nan" parses as a float; it is not a wait
         return None
-    return min(max(value, 0.0), _RETRY_AFTER_CAP)
+    return min(max(value, 0.0), RETRY_AFTER_CAP)
 
 
 def json_of(response: httpx.Response, *, provider: str, model: str | None = None) -> Any:

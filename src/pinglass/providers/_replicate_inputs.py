@@ -2,7 +2,7 @@
 
 Replicate models name the same idea differently (``num_steps`` / ``num_inference_steps``,
 ``id_weight`` / ``ip_adapter_scale``). For a community model the version's ``openapi_schema``
-lists the real names (PROVIDERS.md §14.5): generic fields go to the first candidate the schema
+lists the real names: generic fields go to the first candidate the schema
 has, and a reference field or catalog parameter the schema lacks is an ``InvalidRequest``.
 Official models have no schema here; they get the safe common set (prompt, aspect ratio, seed).
 """
@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from pinglass.errors import InvalidRequest
-from pinglass.providers import _common, _http
+from pinglass.providers import _http
 from pinglass.providers._create_poll import State
-from pinglass.providers.base import Finished, GenerationRequest, ImageData
+from pinglass.providers.base import Billed, Finished, GenerationRequest, ImageData
 
 __all__ = [
     "REF_PLACEHOLDER",
@@ -36,7 +36,7 @@ STATES: dict[str, State] = {
     "succeeded": "succeeded",
     "failed": "failed",
     "canceled": "canceled",
-    "aborted": "canceled",  # Cancel-After deadline before start: not charged (§1.3)
+    "aborted": "canceled",  # Cancel-After deadline passed before it started: not charged
 }
 
 # Ratios every official FLUX model on Replicate accepts (flux-dev has no 3:4).
@@ -58,7 +58,6 @@ def schema_properties(version: dict[str, Any]) -> frozenset[str]:
 def build_input(
     req: GenerationRequest,
     *,
-    reference_field: str | None,
     reference_urls: list[str],
     schema: Collection[str] | None,
 ) -> dict[str, Any]:
@@ -67,6 +66,7 @@ def build_input(
     ``schema`` is the set of input names of a community model's version, or ``None`` for an
     official model. Raises ``InvalidRequest`` when a required name is not in the schema.
     """
+    reference_field = req.reference_field
     out: dict[str, Any] = {"prompt": req.prompt}
     if schema is None:
         out["aspect_ratio"] = _http.nearest_aspect_ratio(req.width, req.height, _OFFICIAL_RATIOS)
@@ -115,19 +115,16 @@ def _fill_from_schema(out: dict[str, Any], req: GenerationRequest, schema: Colle
 def finished_prediction(body: dict[str, Any], remote_id: str) -> Finished:
     """A succeeded prediction as :class:`Finished`.
 
-    ``output`` is a URI or a list of URIs (HTTPS or ``data:``). For community models (priced
-    per second) the billed USD is ``metrics.predict_time`` × the catalog's hardware rate.
+    ``output`` is a URI or a list of URIs (HTTPS or ``data:``). ``metrics.predict_time`` is the
+    hardware time Replicate bills per-second models for; the runner prices it with the catalog.
     """
     output = body.get("output")
     uris = [output] if isinstance(output, str) else list(output or [])
     images = tuple(ImageData(url=u) for u in uris if isinstance(u, str))
     if not images:
         raise InvalidRequest(f"prediction {remote_id} has no output", provider="replicate")
-    billed = None
-    entry = _common.catalog_entry("replicate", str(body.get("model") or ""))
     seconds = (body.get("metrics") or {}).get("predict_time")
-    if entry is not None and entry.unit == "second" and isinstance(seconds, int | float):
-        billed = entry.price * Decimal(str(seconds))
+    billed = Billed(Decimal(str(seconds)), "second") if isinstance(seconds, int | float) else None
     seed = (body.get("input") or {}).get("seed")
     return Finished(images, remote_id, billed, seed if isinstance(seed, int) else None)
 

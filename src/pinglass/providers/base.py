@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pinglass.providers import _http
+from pinglass.errors import ProviderError
+from pinglass.providers import _common, _http
 
 if TYPE_CHECKING:
     import httpx
 
+    from pinglass.providers import ProviderSpec
     from pinglass.secrets import ApiKey
 
 __all__ = [
+    "Billed",
+    "BilledUnit",
     "Finished",
     "GenerationRequest",
     "ImageData",
@@ -31,10 +35,7 @@ __all__ = [
     "Pending",
     "Provider",
     "Reference",
-    "ReferenceSupport",
 ]
-
-ReferenceSupport = Literal["none", "one", "many"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,8 @@ class GenerationRequest:
     """One image to make. ``model`` is the vendor's id, resolved from the catalog short name.
 
     ``params`` carries model-specific inputs from the catalog and the preset (already merged);
-    an adapter reads the ones it knows and ignores the rest.
+    an adapter reads the ones it knows and ignores the rest. The last three fields are catalog
+    facts about the model that travel with the request, so no adapter looks the catalog up.
     """
 
     prompt: str
@@ -74,6 +76,13 @@ class GenerationRequest:
     steps: int | None = None
     identity_weight: float | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    reference_field: str | None = None
+    """The model input that carries the reference(s) (``main_face_image``); from the catalog."""
+    many_references: bool = False
+    """True when the model takes several references (the input is then a list)."""
+    price_unit: str = "image"
+    """The catalog's price unit (``image``, ``megapixel``, ``second``): Replicate tells its
+    per-second community models, which run by version, from official ones by it."""
 
     @property
     def aspect_ratio(self) -> str:
@@ -120,13 +129,29 @@ class Pending:
     remote_id: str
 
 
+BilledUnit = Literal["usd", "second", "image", "megapixel"]
+
+
+@dataclass(frozen=True, slots=True)
+class Billed:
+    """What the provider reported charging for one job: money, or a quantity of a priced unit.
+
+    ``usd`` is money the vendor reported. ``second``, ``image`` and ``megapixel`` are quantities
+    (hardware seconds, output images or megapixels) that the runner prices at the rate of the
+    same catalog entry the estimate used, ``[prices]`` overrides included.
+    """
+
+    amount: Decimal
+    unit: BilledUnit
+
+
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """Done: the images, and what the provider billed where it says (USD)."""
+    """Done: the images, and what the provider billed where its response says."""
 
     images: tuple[ImageData, ...]
     remote_id: str | None = None
-    billed_usd: Decimal | None = None
+    billed: Billed | None = None
     seed: int | None = None
 
 
@@ -141,24 +166,54 @@ class KeyStatus:
 
 
 class Provider(ABC):
-    """One hosted image API. Subclasses set the class attributes and implement the operations.
+    """One hosted image API. Subclasses name their spec and implement the operations.
 
-    An instance lives for one run and shares the run's one ``httpx.AsyncClient``.
+    An instance lives for one run and shares the run's one ``httpx.AsyncClient``. Every request
+    goes through :meth:`send`, which applies the key (:meth:`auth_headers`), maps a failed
+    status into the taxonomy and lets the adapter refine it from the body (:meth:`refine`).
     """
 
+    spec: ClassVar[ProviderSpec]
+    """The provider's declaration in :data:`pinglass.providers.PROVIDERS`; the five attributes
+    below are copied from it when the subclass is created."""
     name: ClassVar[str]
     """Provider name as users type it (``replicate``)."""
     key_env_vars: ClassVar[tuple[str, ...]]
     """The vendor's own key variable names, most preferred first."""
     default_base_url: ClassVar[str]
-    """API base as PROVIDERS.md lists it; ``PINGLASS_<NAME>_BASE_URL`` replaces it."""
+    """The API base; ``PINGLASS_<NAME>_BASE_URL`` replaces it."""
+    bills_failed_jobs: ClassVar[bool]
+    """True when a job the provider accepted and then failed may still be charged."""
+    can_poll: ClassVar[bool]
+    """True when :meth:`submit` may return :class:`Pending` and :meth:`poll` reads it."""
     can_cancel: ClassVar[bool] = False
     """True when :meth:`cancel` can stop a remote job."""
     can_reattach: ClassVar[bool] = False
     """True when an ambiguous create can be found again (:meth:`find_submitted`)."""
-    bills_failed_jobs: ClassVar[bool] = False
-    """True when a job the provider accepted and then failed may still be charged (compute
-    time): the runner then counts its reservation as spent instead of releasing it."""
+
+    auth_header: ClassVar[str] = "Authorization"
+    """The header that carries the key."""
+    auth_scheme: ClassVar[str] = "Bearer"
+    """Word before the key (``Bearer``, fal's ``Key``); empty: the header is the bare key."""
+    quota_signals: ClassVar[tuple[str, ...]] = ()
+    """Body words that turn a failed response into ``QuotaError`` (see :meth:`refine`)."""
+    safety_signals: ClassVar[tuple[str, ...]] = ()
+    """Body words that turn a failed response into ``ContentRejected``."""
+    probe_path: ClassVar[str | None] = None
+    """A free, authenticated ``GET`` under ``base_url`` checking a key; ``None``: no free probe."""
+    generic_fields: ClassVar[Mapping[str, str]] = {}
+    """Optional request fields (``seed``, ``steps``, ``guidance``, ``negative_prompt``,
+    ``identity_weight``) → this API's input names; see :meth:`generic_inputs`."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("spec")
+        if spec is not None:
+            cls.name = spec.name
+            cls.key_env_vars = spec.key_env_vars
+            cls.default_base_url = spec.base_url
+            cls.bills_failed_jobs = spec.bills_failed_jobs
+            cls.can_poll = spec.can_poll
 
     def __init__(
         self,
@@ -183,9 +238,14 @@ class Provider(ABC):
         """Check a job created earlier; idempotent and safe to retry."""
         raise NotImplementedError(f"{self.name} answers synchronously")
 
-    @abstractmethod
     async def probe(self, key: ApiKey) -> KeyStatus:
-        """Check a key with a request that costs nothing (never creates a job)."""
+        """Check a key with a request that costs nothing (never creates a job).
+
+        Default: ``GET {base_url}{probe_path}``; without a ``probe_path``, "no free probe".
+        """
+        if self.probe_path is None:
+            return KeyStatus(ok=False, probed=False, error="no free probe")
+        return await self.probe_request(self.base_url + self.probe_path, key)
 
     async def cancel(self, remote_id: str, key: ApiKey) -> bool:
         """Ask the provider to stop a remote job; True if it accepted. Default: cannot."""
@@ -200,6 +260,81 @@ class Provider(ABC):
         ``None`` and the runner reports the image as possibly billed.
         """
         return None
+
+    # -- the request funnel -------------------------------------------------------------
+
+    def auth_headers(self, key: ApiKey) -> dict[str, str]:
+        """The header carrying ``key`` (:attr:`auth_header`, :attr:`auth_scheme`)."""
+        if self.auth_scheme:
+            return _common.bearer(key, self.auth_scheme, header=self.auth_header)
+        return {self.auth_header: key.header_value()}
+
+    def refine(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        """A more precise error read from a failed response's body; default: the signal words."""
+        if not (self.quota_signals or self.safety_signals):
+            return error
+        return _common.refine_by_text(
+            response, error, quota=self.quota_signals, safety=self.safety_signals
+        )
+
+    async def send(
+        self, method: str, url: str, key: ApiKey, *, model: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one authorised request through :func:`_http.send`; a success response.
+
+        ``headers`` are added to the auth header; other keyword arguments go to httpx.
+        Raises a ``ProviderError`` (refined by :meth:`refine`).
+        """
+        headers = {**self.auth_headers(key), **kwargs.pop("headers", {})}
+        return await _http.send(
+            self.client,
+            method,
+            url,
+            provider=self.name,
+            model=model,
+            refine=self.refine,
+            headers=headers,
+            **kwargs,
+        )
+
+    async def request_json(
+        self, method: str, url: str, key: ApiKey, *, model: str | None = None, **kwargs: Any
+    ) -> Any:
+        """:meth:`send` and return the JSON body (a non-JSON success is ``InvalidRequest``)."""
+        response = await self.send(method, url, key, model=model, **kwargs)
+        return _http.json_of(response, provider=self.name, model=model)
+
+    async def probe_request(
+        self,
+        url: str,
+        key: ApiKey,
+        *,
+        balance: Callable[[Any], str | None] | None = None,
+        **kwargs: Any,
+    ) -> KeyStatus:
+        """``GET url`` with ``key``: refused or failing keys are reported, never raised.
+
+        ``balance`` reads the remaining credit from the JSON body where the API tells it.
+        """
+        try:
+            body = await self.request_json("GET", url, key, **kwargs)
+        except ProviderError as exc:
+            return KeyStatus(ok=False, error=str(exc))
+        return KeyStatus(ok=True, balance=balance(body) if balance is not None else None)
+
+    def generic_inputs(self, req: GenerationRequest) -> dict[str, Any]:
+        """The request's optional generic fields under this API's names (:attr:`generic_fields`).
+
+        Unset fields (``None``, an empty negative prompt) are left out.
+        """
+        out: dict[str, Any] = {}
+        for attr, input_name in self.generic_fields.items():
+            value = getattr(req, attr)
+            if value is not None and value != "":
+                out[input_name] = value
+        return out
+
+    # -- outputs ------------------------------------------------------------------------
 
     async def download(self, image: ImageData, key: ApiKey, *, max_bytes: int) -> ImageData:
         """Return ``image`` with its bytes in hand, fetching its URL (idempotent).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pinglass.providers import PROVIDERS
 from pinglass.providers._openai_images import OpenAIImagesProvider
 
 if TYPE_CHECKING:
@@ -20,13 +21,10 @@ __all__ = ["DeepInfra"]
 class DeepInfra(OpenAIImagesProvider):
     """FLUX and other text-to-image models on DeepInfra (synchronous, base64 output)."""
 
-    name = "deepinfra"
-    key_env_vars = ("DEEPINFRA_API_KEY", "DEEPINFRA_TOKEN")
-    default_base_url = "https://api.deepinfra.com/v1"
+    spec = PROVIDERS["deepinfra"]
     path: ClassVar[str] = "/openai/images/generations"
-    # GET /v1/me: the account behind the key. Seen in DeepInfra's OpenAPI-generated SDKs
-    # (tryAGI DeepInfra ``MeAsync``) and its MCP connector; not on PROVIDERS.md §0.4.
-    probe_path: ClassVar[str] = "/me"
+    # GET /v1/me: the account behind the key (docs/providers.md, DeepInfra).
+    probe_path: ClassVar[str | None] = "/me"
     quota_signals: ClassVar[tuple[str, ...]] = (
         "insufficient_quota",
         "insufficient credit",

@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pinglass.errors import ContentRejected, InvalidRequest
-from pinglass.providers import _common, _http
-from pinglass.providers._create_poll import CreateCall, CreatePollProvider, State
+from pinglass.providers import PROVIDERS, _http
+from pinglass.providers._create_poll import Call, CreatePollProvider, State
 from pinglass.providers.base import Finished, GenerationRequest, ImageData, KeyStatus
 from pinglass.secrets import ApiKey
 
@@ -36,48 +37,42 @@ _TRIGGER = re.compile(r"\bimg\b")
 class Fal(CreatePollProvider):
     """fal.ai queue API adapter."""
 
-    name: ClassVar[str] = "fal"
-    key_env_vars: ClassVar[tuple[str, ...]] = ("FAL_KEY",)
-    default_base_url: ClassVar[str] = "https://queue.fal.run"
+    spec = PROVIDERS["fal"]
+    auth_scheme: ClassVar[str] = "Key"
     can_cancel: ClassVar[bool] = True
     quota_signals: ClassVar[tuple[str, ...]] = ("exhausted balance", "user is locked")
     safety_signals: ClassVar[tuple[str, ...]] = ("content_policy_violation", "nsfw")
-    # "5xx failures are not billed; you pay only for successful outputs" (PROVIDERS.md §2.6).
-    bills_failed_jobs: ClassVar[bool] = False
-
-    def auth_headers(self, key: ApiKey) -> dict[str, str]:
-        """``Authorization: Key <FAL_KEY>``."""
-        return _common.bearer(key, "Key")
+    generic_fields: ClassVar[Mapping[str, str]] = {
+        "negative_prompt": "negative_prompt",
+        "seed": "seed",
+        "guidance": "guidance_scale",
+        "steps": "num_inference_steps",
+    }
 
     def model_input(self, req: GenerationRequest) -> dict[str, Any]:
         """The JSON input for ``req``; the reference goes to the catalog's reference field."""
-        entry = _common.catalog_entry(self.name, req.model)
-        field = entry.reference_field if entry else None
+        field = req.reference_field
         body: dict[str, Any] = {
             "prompt": req.prompt,
             "image_size": {"width": req.width, "height": req.height},
             "enable_safety_checker": True,
+            **self.generic_inputs(req),
         }
-        if req.negative_prompt and req.model != "fal-ai/flux/dev":
-            body["negative_prompt"] = req.negative_prompt
-        optional = {
-            "seed": req.seed,
-            "guidance_scale": req.guidance,
-            "num_inference_steps": req.steps,
-            "id_weight": req.identity_weight if field == "reference_image_url" else None,
-        }
-        body.update({k: v for k, v in optional.items() if v is not None})
+        if req.model == "fal-ai/flux/dev":  # FLUX.1 [dev] has no negative prompt input
+            body.pop("negative_prompt", None)
+        if req.identity_weight is not None and field == "reference_image_url":
+            body["id_weight"] = req.identity_weight  # PuLID's identity strength
         if req.references and field == "image_archive_url":
             body[field] = _http.data_uri(_zip_references(req), "application/zip")
-            if not _TRIGGER.search(req.prompt):  # PhotoMaker needs its trigger word (§2.9)
+            if not _TRIGGER.search(req.prompt):  # PhotoMaker needs its trigger word
                 body["prompt"] = f"a photo of a person img, {req.prompt}"
         elif req.references and field:
             body[field] = req.references[0].data_uri()
         return {**body, **req.params}
 
-    async def create_request(self, req: GenerationRequest, key: ApiKey) -> CreateCall:
+    async def create_request(self, req: GenerationRequest, key: ApiKey) -> Call:
         """``POST {queue}/{model}`` with the input as the JSON body."""
-        return CreateCall(f"{self.base_url}/{req.model}", kwargs={"json": self.model_input(req)})
+        return Call(f"{self.base_url}/{req.model}", kwargs={"json": self.model_input(req)})
 
     def remote_id_of(self, body: Any) -> str:
         """``owner/app/requests/<request_id>`` from the submit response's ``status_url``."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pinglass.errors import AuthError, ContentRejected, InvalidRequest, ProviderError, RateLimited
-from pinglass.providers import _common, _http
+from pinglass.providers import PROVIDERS, _common, _http
 from pinglass.providers.base import Finished, GenerationRequest, ImageData, KeyStatus, Provider
 
 if TYPE_CHECKING:
@@ -35,9 +35,9 @@ _SAFETY = frozenset(
 class Google(Provider):
     """Gemini image models (``gemini-3.1-flash-image``, ``gemini-3-pro-image``)."""
 
-    name = "google"
-    key_env_vars = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
-    default_base_url = "https://generativelanguage.googleapis.com/v1beta"
+    spec = PROVIDERS["google"]
+    auth_header: ClassVar[str] = "x-goog-api-key"  # the header the google-genai SDK sends
+    auth_scheme: ClassVar[str] = ""
 
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Finished:
         """Generate one image (billable; sent once). Raises a ``ProviderError``."""
@@ -58,38 +58,32 @@ class Google(Provider):
                 "imageConfig": image_config,
             },
         }
-        response = await _http.send(
-            self.client,
-            "POST",
-            f"{self.base_url}/models/{req.model}:generateContent",
-            provider=self.name,
-            model=req.model,
-            refine=_refine,
-            headers=_headers(key),
-            json=body,
-        )
-        return _parse(_http.json_of(response, provider=self.name, model=req.model), req.model)
+        url = f"{self.base_url}/models/{req.model}:generateContent"
+        answer = await self.request_json("POST", url, key, model=req.model, json=body)
+        return _parse(answer, req.model)
 
     async def probe(self, key: ApiKey) -> KeyStatus:
         """List models (free); a bad key answers 400 ``API_KEY_INVALID``."""
+        return await self.probe_request(f"{self.base_url}/models", key, params={"pageSize": 1})
+
+    def refine(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        """Bad keys come back as 400 ``API_KEY_INVALID``; 429 carries ``RetryInfo.retryDelay``."""
         try:
-            await _http.send(
-                self.client,
-                "GET",
-                f"{self.base_url}/models",
-                provider=self.name,
-                refine=_refine,
-                headers=_headers(key),
-                params={"pageSize": 1},
-            )
-        except ProviderError as exc:
-            return KeyStatus(ok=False, error=str(exc))
-        return KeyStatus(ok=True)
-
-
-def _headers(key: ApiKey) -> dict[str, str]:
-    """The Gemini API's key header (the SDK sends the same)."""
-    return {"x-goog-api-key": key.header_value()}
+            body = response.json()
+        except ValueError:
+            return error
+        err = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(err, dict):
+            return error
+        details = [d for d in err.get("details") or [] if isinstance(d, dict)]
+        if any(d.get("reason") == "API_KEY_INVALID" for d in details):
+            return _common.rebrand(error, AuthError)
+        if isinstance(error, RateLimited) and error.retry_after is None:
+            for d in details:
+                delay = d.get("retryDelay")
+                if isinstance(delay, str) and (m := re.fullmatch(r"(\d+(?:\.\d+)?)s", delay)):
+                    return _common.with_retry_after(error, float(m.group(1)))
+        return error
 
 
 def _parse(body: Any, model: str) -> Finished:
@@ -121,30 +115,3 @@ def _parse(body: Any, model: str) -> Finished:
     if reason in _SAFETY:
         raise ContentRejected(message, **kw)
     raise InvalidRequest(message, **kw)
-
-
-def _refine(response: httpx.Response, error: ProviderError) -> ProviderError:
-    """Bad keys come back as 400 ``API_KEY_INVALID``; 429 carries ``RetryInfo.retryDelay``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return error
-    err = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(err, dict):
-        return error
-    details = [d for d in err.get("details") or [] if isinstance(d, dict)]
-    if any(d.get("reason") == "API_KEY_INVALID" for d in details):
-        return _common.rebrand(error, AuthError)
-    if isinstance(error, RateLimited) and error.retry_after is None:
-        for d in details:
-            delay = d.get("retryDelay")
-            if isinstance(delay, str) and (m := re.fullmatch(r"(\d+(?:\.\d+)?)s", delay)):
-                return RateLimited(
-                    str(error).removeprefix("google: "),
-                    retry_after=min(float(m.group(1)), 60.0),
-                    provider=error.provider,
-                    model=error.model,
-                    status_code=error.status_code,
-                    request_id=error.request_id,
-                )
-    return error

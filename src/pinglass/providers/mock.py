@@ -16,17 +16,11 @@ import random
 import re
 import textwrap
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from pinglass.errors import Transient
-from pinglass.providers.base import (
-    Finished,
-    GenerationRequest,
-    ImageData,
-    KeyStatus,
-    Provider,
-    ReferenceSupport,
-)
+from pinglass.providers import PROVIDERS
+from pinglass.providers.base import Finished, GenerationRequest, ImageData, KeyStatus, Provider
 
 if TYPE_CHECKING:
     import httpx
@@ -52,10 +46,7 @@ _DEFAULT_PALETTE = ((120, 130, 150), (50, 55, 70), "#c8d0e0")
 class Mock(Provider):
     """Offline provider; no key, no network, no cost."""
 
-    name: ClassVar[str] = "mock"
-    key_env_vars: ClassVar[tuple[str, ...]] = ()
-    default_base_url: ClassVar[str] = "mock://local"
-    reference_support: ClassVar[ReferenceSupport] = "one"
+    spec = PROVIDERS["mock"]
 
     def __init__(
         self,

@@ -1,21 +1,23 @@
-"""NVIDIA build.nvidia.com hosted "genai" endpoints (PROVIDERS.md §9).
+"""NVIDIA build.nvidia.com hosted "genai" endpoints: the image now, or a request id to poll.
 
 ``POST {base}/{publisher}/{model}`` answers 200 with ``artifacts[].base64``, or 202 with an
-``NVCF-REQID`` header when the job runs long; that id is then polled with ``GET
+``NVCF-REQID`` header when the job runs long; that id is then read with ``GET
 https://api.nvcf.nvidia.com/v2/nvcf/pexec/status/{id}`` (202 while running, 200 with the same
 body when done). Kontext takes the reference inline as a ``data:`` URI in ``image`` (keep it
-small, ~200 kB per one client's limit). There is no documented free key probe.
+small, ~200 kB). There is no free key probe. Notes and sources: docs/providers.md.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
 from pinglass.errors import ContentRejected, InvalidRequest
-from pinglass.providers import _common, _http
-from pinglass.providers.base import Finished, ImageData, KeyStatus, Pending, Provider
+from pinglass.providers import PROVIDERS, _http
+from pinglass.providers._create_poll import Call, CreatePollProvider
+from pinglass.providers.base import Finished, ImageData, Pending
 
 if TYPE_CHECKING:
     from pinglass.providers.base import GenerationRequest
@@ -26,12 +28,14 @@ __all__ = ["Nvidia"]
 _NVCF_STATUS = "https://api.nvcf.nvidia.com/v2/nvcf/pexec/status"
 
 
-class Nvidia(Provider):
+class Nvidia(CreatePollProvider):
     """FLUX.1 dev/schnell/Kontext and friends on NVIDIA's hosted NIM endpoints."""
 
-    name = "nvidia"
-    key_env_vars = ("NVIDIA_API_KEY",)
-    default_base_url = "https://ai.api.nvidia.com/v1/genai"
+    spec = PROVIDERS["nvidia"]
+    quota_signals: ClassVar[tuple[str, ...]] = ()
+    safety_signals: ClassVar[tuple[str, ...]] = ()
+    generic_fields: ClassVar[Mapping[str, str]] = {"steps": "steps", "guidance": "cfg_scale"}
+    # No probe_path: the public model lists ignore the key, and every genai call bills.
 
     def status_url(self, remote_id: str) -> str:
         """The NVCF status URL; with a base-URL override, the same path on the override's host."""
@@ -40,48 +44,34 @@ class Nvidia(Provider):
         origin = httpx.URL(self.base_url).copy_with(path="/", query=None)
         return f"{str(origin).rstrip('/')}/v2/nvcf/pexec/status/{remote_id}"
 
+    def status_request(self, remote_id: str) -> Call:
+        """``GET …/pexec/status/{id}`` asking for JSON."""
+        return Call(self.status_url(remote_id), "GET", {"headers": _JSON})
+
     def payload(self, req: GenerationRequest) -> dict[str, Any]:
-        """The model's JSON body (§9): Kontext gets ``image`` as a data URI, FLUX.1 a size."""
+        """The model's JSON body: Kontext gets ``image`` as a data URI, FLUX.1 a size."""
         body: dict[str, Any] = {"prompt": req.prompt, "seed": req.seed or 0}
-        if req.steps is not None:
-            body["steps"] = req.steps
-        if req.guidance is not None:
-            body["cfg_scale"] = req.guidance
+        body.update(self.generic_inputs(req))
         if "kontext" in req.model:
             body["aspect_ratio"] = "match_input_image" if req.references else req.aspect_ratio
             if req.references:
                 body["image"] = req.references[0].data_uri()
         else:
             body.update({"mode": "base", "width": req.width, "height": req.height})
-        body.update(req.params)
-        return body
+        return body | dict(req.params)
 
-    async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
-        """Send the create once: ``Finished`` on 200, ``Pending`` on 202 + ``NVCF-REQID``."""
-        response = await _http.send(
-            self.client,
-            "POST",
-            f"{self.base_url}/{req.model}",
-            provider=self.name,
-            model=req.model,
-            headers=_headers(key),
-            json=self.payload(req),
-        )
-        return self.outcome(response, req.model)
+    async def create_request(self, req: GenerationRequest, key: ApiKey) -> Call:
+        """``POST {base}/{model}`` with the JSON body."""
+        body = self.payload(req)
+        return Call(f"{self.base_url}/{req.model}", kwargs={"json": body, "headers": _JSON})
 
-    async def poll(self, remote_id: str, key: ApiKey) -> Pending | Finished:
-        """``GET …/pexec/status/{id}`` once (idempotent): 202 still running, 200 done."""
-        response = await _http.send(
-            self.client,
-            "GET",
-            self.status_url(remote_id),
-            provider=self.name,
-            headers=_headers(key),
-        )
-        return self.outcome(response, None, remote_id)
-
-    def outcome(
-        self, response: httpx.Response, model: str | None, remote_id: str | None = None
+    async def read(
+        self,
+        response: httpx.Response,
+        key: ApiKey,
+        *,
+        model: str | None = None,
+        remote_id: str | None = None,
     ) -> Pending | Finished:
         """``Pending`` for a 202, else the artifacts; filtered-only output is a rejection."""
         if response.status_code == 202:
@@ -105,11 +95,5 @@ class Nvidia(Provider):
         seed = kept[0].get("seed")
         return Finished(images, remote_id, seed=seed if isinstance(seed, int) else None)
 
-    async def probe(self, key: ApiKey) -> KeyStatus:
-        """No free probe: the public model lists ignore the key, and every genai call bills."""
-        return KeyStatus(ok=False, probed=False, error="no free probe")
 
-
-def _headers(key: ApiKey) -> dict[str, str]:
-    """Bearer ``nvapi-…`` and JSON output."""
-    return {**_common.bearer(key), "Accept": "application/json"}
+_JSON = {"Accept": "application/json"}

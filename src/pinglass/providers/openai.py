@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pinglass.providers import _common
+from pinglass.providers import PROVIDERS, _common
 from pinglass.providers._openai_images import OpenAIImagesProvider
 from pinglass.providers.base import GenerationRequest
 
@@ -32,9 +32,7 @@ def _size(width: int, height: int) -> str:
 class OpenAI(OpenAIImagesProvider):
     """OpenAI Images API adapter."""
 
-    name: ClassVar[str] = "openai"
-    key_env_vars: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
-    default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+    spec = PROVIDERS["openai"]
     quota_signals: ClassVar[tuple[str, ...]] = ("insufficient_quota", "billing_hard_limit")
     safety_signals: ClassVar[tuple[str, ...]] = ("moderation_blocked", "safety system")
 

@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from pinglass.errors import ContentRejected, InvalidRequest, ProviderError
-from pinglass.providers import _common, _http
-from pinglass.providers.base import Finished, GenerationRequest, ImageData, KeyStatus, Provider
+from pinglass.providers import PROVIDERS, _common, _http
+from pinglass.providers.base import (
+    Billed,
+    Finished,
+    GenerationRequest,
+    ImageData,
+    KeyStatus,
+    Provider,
+)
 
 if TYPE_CHECKING:
     from pinglass.secrets import ApiKey
@@ -30,9 +37,7 @@ _RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:
 class OpenRouter(Provider):
     """Gemini and other image-output models routed by OpenRouter."""
 
-    name = "openrouter"
-    key_env_vars = ("OPENROUTER_API_KEY",)
-    default_base_url = "https://openrouter.ai/api/v1"
+    spec = PROVIDERS["openrouter"]
 
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Finished:
         """Generate one image (billable; sent once). Raises a ``ProviderError``."""
@@ -52,39 +57,30 @@ class OpenRouter(Provider):
             "image_config": image_config,
             "stream": False,
         }
-        response = await _http.send(
-            self.client,
-            "POST",
-            f"{self.base_url}/chat/completions",
-            provider=self.name,
-            model=req.model,
-            refine=_refine,
-            headers={**_common.bearer(key), "X-Title": "pinglass"},
-            json=body,
-        )
+        url = f"{self.base_url}/chat/completions"
+        headers = {"X-Title": "pinglass"}
+        response = await self.send("POST", url, key, model=req.model, headers=headers, json=body)
         return _parse(response, req.model)
 
     async def probe(self, key: ApiKey) -> KeyStatus:
         """``GET /key`` (free): the key's limit and what is left of it."""
-        try:
-            response = await _http.send(
-                self.client,
-                "GET",
-                f"{self.base_url}/key",
-                provider=self.name,
-                headers=_common.bearer(key),
-            )
-        except ProviderError as exc:
-            return KeyStatus(ok=False, error=str(exc))
-        data = (_http.json_of(response, provider=self.name) or {}).get("data") or {}
-        remaining = data.get("limit_remaining")
-        if remaining is not None:
-            balance = f"${remaining} left of the key's limit"
-        else:
-            balance = f"no key limit (used ${data.get('usage', 0)})"
-        if data.get("is_free_tier"):
-            balance += ", free tier"
-        return KeyStatus(ok=True, balance=balance)
+        return await self.probe_request(f"{self.base_url}/key", key, balance=_balance)
+
+    def refine(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        """403 is moderation on OpenRouter (the key problems are 401)."""
+        return _refine(response, error)
+
+
+def _balance(body: Any) -> str:
+    data = (body if isinstance(body, dict) else {}).get("data") or {}
+    remaining = data.get("limit_remaining")
+    if remaining is not None:
+        balance = f"${remaining} left of the key's limit"
+    else:
+        balance = f"no key limit (used ${data.get('usage', 0)})"
+    if data.get("is_free_tier"):
+        balance += ", free tier"
+    return balance
 
 
 def _parse(response: httpx.Response, model: str) -> Finished:
@@ -116,7 +112,7 @@ def _parse(response: httpx.Response, model: str) -> Finished:
         if "content_filter" in str(reason).lower() or "safety" in str(reason).lower():
             raise ContentRejected(said, **kw)
         raise InvalidRequest(said, **kw)
-    return Finished(images=images, remote_id=body.get("id"), billed_usd=_cost(body))
+    return Finished(images=images, remote_id=body.get("id"), billed=_cost(body))
 
 
 def _image(url: str) -> ImageData:
@@ -127,11 +123,11 @@ def _image(url: str) -> ImageData:
     return ImageData(url=url)
 
 
-def _cost(body: dict[str, Any]) -> Decimal | None:
+def _cost(body: dict[str, Any]) -> Billed | None:
     """``usage.cost`` in USD where OpenRouter reports it."""
     cost = (body.get("usage") or {}).get("cost")
     try:
-        return Decimal(str(cost)) if cost is not None else None
+        return Billed(Decimal(str(cost)), "usd") if cost is not None else None
     except InvalidOperation:
         return None
 

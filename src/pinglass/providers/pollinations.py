@@ -9,16 +9,14 @@ adapter sends none.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from pinglass.providers import _common, _http, _upload
-from pinglass.providers.base import Finished, GenerationRequest, KeyStatus, Provider
+from pinglass.providers import PROVIDERS, _upload
+from pinglass.providers.base import Finished, GenerationRequest, Provider
 
 if TYPE_CHECKING:
-    import httpx
-
-    from pinglass.errors import ProviderError
     from pinglass.secrets import ApiKey
 
 __all__ = ["Pollinations"]
@@ -27,25 +25,19 @@ __all__ = ["Pollinations"]
 class Pollinations(Provider):
     """Pollinations image models (``flux`` and friends), one GET per image."""
 
-    name = "pollinations"
-    key_env_vars = ("POLLINATIONS_API_KEY",)
-    default_base_url = "https://gen.pollinations.ai"
+    spec = PROVIDERS["pollinations"]
+    quota_signals: ClassVar[tuple[str, ...]] = ("insufficient pollen", "insufficient balance")
+    safety_signals: ClassVar[tuple[str, ...]] = ("nsfw",)  # a ``safe=true`` refusal says NSFW
+    generic_fields: ClassVar[Mapping[str, str]] = {"seed": "seed"}
+    # No probe_path: the only unauthenticated endpoints (model lists) ignore the key.
 
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Finished:
         """Generate one image (billable in pollen; sent once). Raises a ``ProviderError``.
 
         The prompt rides in the path, so it is percent-encoded whole (``/`` included).
         """
-        response = await _http.send(
-            self.client,
-            "GET",
-            f"{self.base_url}/image/{quote(req.prompt, safe='')}",
-            provider=self.name,
-            model=req.model,
-            refine=self.refine,
-            headers=_common.bearer(key),
-            params=self.query(req),
-        )
+        url = f"{self.base_url}/image/{quote(req.prompt, safe='')}"
+        response = await self.send("GET", url, key, model=req.model, params=self.query(req))
         image = _upload.image_from_response(response, provider=self.name, model=req.model)
         return Finished(images=(image,), seed=req.seed)
 
@@ -58,20 +50,9 @@ class Pollinations(Provider):
             "nologo": "true",
             "private": "true",
         }
-        if req.seed is not None:
-            query["seed"] = req.seed
+        query.update(self.generic_inputs(req))
         query.update({k: _flat(v) for k, v in req.params.items()})
         return query
-
-    def refine(self, response: httpx.Response, error: ProviderError) -> ProviderError:
-        """A ``safe=true`` NSFW refusal names the filter in its body → ``ContentRejected``."""
-        return _common.refine_by_text(
-            response, error, quota=("insufficient pollen", "insufficient balance"), safety=("nsfw",)
-        )
-
-    async def probe(self, key: ApiKey) -> KeyStatus:
-        """No free probe: the only unauthenticated endpoints (model lists) ignore the key."""
-        return KeyStatus(ok=False, probed=False, error="no free probe")
 
 
 def _flat(value: Any) -> Any:

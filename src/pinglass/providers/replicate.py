@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 import httpx
 
 from pinglass.errors import InvalidRequest
-from pinglass.providers import _common
+from pinglass.providers import PROVIDERS
 from pinglass.providers import _replicate_inputs as wire
-from pinglass.providers._create_poll import CreateCall, CreatePollProvider, State
+from pinglass.providers._create_poll import Call, CreatePollProvider, State
 from pinglass.providers._upload import UploadCache
-from pinglass.providers.base import Finished, GenerationRequest, KeyStatus, Pending, Reference
+from pinglass.providers.base import Finished, GenerationRequest, Pending, Reference
 from pinglass.secrets import ApiKey
 
 __all__ = ["Replicate"]
@@ -30,24 +30,16 @@ _MAX_LIST_PAGES = 5
 class Replicate(CreatePollProvider):
     """Replicate predictions API adapter."""
 
-    name: ClassVar[str] = "replicate"
-    key_env_vars: ClassVar[tuple[str, ...]] = ("REPLICATE_API_TOKEN",)
-    default_base_url: ClassVar[str] = "https://api.replicate.com/v1"
+    spec = PROVIDERS["replicate"]
     can_cancel: ClassVar[bool] = True
     can_reattach: ClassVar[bool] = True
     safety_signals: ClassVar[tuple[str, ...]] = ("nsfw", "safety")
-    # Billed for compute time (replicate.com/docs/billing), so a failed prediction may have
-    # cost money: it is final, never made again automatically.
-    bills_failed_jobs: ClassVar[bool] = True
+    probe_path: ClassVar[str | None] = "/account"  # free; Replicate reports no balance
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.uploads = UploadCache()
         self._versions: dict[str, tuple[str, frozenset[str]]] = {}
-
-    def _is_community(self, model: str) -> bool:
-        entry = _common.catalog_entry(self.name, model)
-        return entry is not None and entry.unit == "second"
 
     async def _version(self, model: str, key: ApiKey) -> tuple[str, frozenset[str]]:
         """``(version id, input names)`` of a community model, fetched once per run."""
@@ -77,23 +69,21 @@ class Replicate(CreatePollProvider):
 
         ``upload=False`` puts a placeholder where the reference URL goes (for matching).
         """
-        entry = _common.catalog_entry(self.name, req.model)
-        field = entry.reference_field if entry else None
-        names = (await self._version(req.model, key))[1] if self._is_community(req.model) else None
+        names = (await self._version(req.model, key))[1] if _is_community(req) else None
         refs = req.references[:1]
         urls = [await self._upload(r, key) if upload else wire.REF_PLACEHOLDER for r in refs]
-        return wire.build_input(req, reference_field=field, reference_urls=urls, schema=names)
+        return wire.build_input(req, reference_urls=urls, schema=names)
 
-    async def create_request(self, req: GenerationRequest, key: ApiKey) -> CreateCall:
+    async def create_request(self, req: GenerationRequest, key: ApiKey) -> Call:
         """``POST /predictions`` (community, with version) or the official model's route."""
         body: dict[str, Any] = {"input": await self.prediction_input(req, key)}
         url = f"{self.base_url}/models/{req.model}/predictions"
-        if self._is_community(req.model):
+        if _is_community(req):
             body["version"] = (await self._version(req.model, key))[0]
             url = f"{self.base_url}/predictions"
         # Prefer: wait holds the request up to 60 s; Cancel-After bounds a stuck job's cost.
         headers = {"Prefer": "wait", "Cancel-After": "15m"}
-        return CreateCall(url, kwargs={"json": body, "headers": headers})
+        return Call(url, kwargs={"json": body, "headers": headers})
 
     def remote_id_of(self, body: Any) -> str:
         """The prediction id."""
@@ -112,10 +102,6 @@ class Replicate(CreatePollProvider):
     async def parse_output(self, body: Any, remote_id: str, key: ApiKey) -> Finished:
         """``output`` (a URI or a list of URIs) and the billed hardware time where known."""
         return wire.finished_prediction(body, remote_id)
-
-    async def probe(self, key: ApiKey) -> KeyStatus:
-        """``GET /account`` (free). Replicate does not report a balance."""
-        return await self.probe_request(f"{self.base_url}/account", key)
 
     async def cancel(self, remote_id: str, key: ApiKey) -> bool:
         """``POST /predictions/{id}/cancel``; True when Replicate accepted."""
@@ -146,8 +132,13 @@ class Replicate(CreatePollProvider):
         return None
 
     def download_headers(self, url: str, key: ApiKey) -> dict[str, str]:
-        """Replicate asks for the token on output downloads (PROVIDERS.md §1.4)."""
+        """The token on Replicate's own output hosts (the docs fetch outputs with it)."""
         host = httpx.URL(url).host
         if host.endswith(("replicate.delivery", "replicate.com")):
-            return _common.bearer(key)
+            return self.auth_headers(key)
         return {}
+
+
+def _is_community(req: GenerationRequest) -> bool:
+    """Community models are priced per second of hardware and run by version id."""
+    return req.price_unit == "second"

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pinglass.errors import ProviderError, RateLimited
-from pinglass.providers import _common, _http, _upload
-from pinglass.providers.base import Finished, GenerationRequest, KeyStatus, Provider
+from pinglass.providers import PROVIDERS, _common, _upload
+from pinglass.providers.base import Billed, Finished, GenerationRequest, KeyStatus, Provider
 
 if TYPE_CHECKING:
     import httpx
@@ -30,28 +31,24 @@ _QUOTA_WORDS = ("insufficient credit", "spend limit", "not enough credit")
 class Segmind(Provider):
     """Segmind serverless models (v1 API, one synchronous call per image)."""
 
-    name = "segmind"
-    key_env_vars = ("SEGMIND_API_KEY",)
-    default_base_url = "https://api.segmind.com"
+    spec = PROVIDERS["segmind"]
+    auth_header: ClassVar[str] = "x-api-key"  # the gateway refuses a Bearer token with 401
+    auth_scheme: ClassVar[str] = ""
+    generic_fields: ClassVar[Mapping[str, str]] = {
+        "negative_prompt": "negative_prompt",
+        "seed": "seed",
+    }
 
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Finished:
         """Generate one image (billable; sent once; never retried). Raises a ``ProviderError``."""
-        response = await _http.send(
-            self.client,
-            "POST",
-            f"{self.base_url}/v1/{req.model}",
-            provider=self.name,
-            model=req.model,
-            refine=_refine,
-            headers=_headers(key),
-            json=self.payload(req),
-        )
+        url = f"{self.base_url}/v1/{req.model}"
+        response = await self.send("POST", url, key, model=req.model, json=self.payload(req))
         image = _upload.image_from_response(response, provider=self.name, model=req.model)
         seed = response.headers.get("x-seed-value", "")
         return Finished(
             images=(image,),
             remote_id=response.headers.get("x-request-id"),
-            billed_usd=_decimal(response.headers.get("x-cost")),
+            billed=_usd(response.headers.get("x-cost")),
             seed=int(seed) if seed.lstrip("-").isdigit() else req.seed,
         )
 
@@ -62,75 +59,49 @@ class Segmind(Provider):
         catalog entry (``reference_field``); references travel as bare base64 strings.
         """
         body: dict[str, Any] = {"prompt": req.prompt, "width": req.width, "height": req.height}
-        if req.negative_prompt:
-            body["negative_prompt"] = req.negative_prompt
-        if req.seed is not None:
-            body["seed"] = req.seed
+        body.update(self.generic_inputs(req))
         # Step/guidance input names differ per model (flux-pulid: num_steps); they come from the
         # catalog's params rather than being guessed here.
         body.update(req.params)
-        entry = _common.catalog_entry(self.name, req.model)
-        if req.references and entry is not None and entry.reference_field:
+        if req.references and req.reference_field:
             encoded = [base64.b64encode(r.data).decode() for r in req.references]
-            many = entry.references == "many"
-            body[entry.reference_field] = encoded if many else encoded[0]
+            body[req.reference_field] = encoded if req.many_references else encoded[0]
         return body
 
     async def probe(self, key: ApiKey) -> KeyStatus:
         """``GET /v1/get-user-credits`` (free): paid and free credit left, in USD."""
-        try:
-            response = await _http.send(
-                self.client,
-                "GET",
-                f"{self.base_url}/v1/get-user-credits",
-                provider=self.name,
-                headers=_headers(key),
-                # A valid key without a billing record answers 404 "No credits found" (§0.4).
-                ok=lambda r: r.is_success or r.status_code == 404,
-            )
-        except ProviderError as exc:
-            return KeyStatus(ok=False, error=str(exc))
-        if response.status_code == 404:
-            return KeyStatus(ok=True, balance="no credits")
-        body = _http.json_of(response, provider=self.name)
-        credits = body.get("credits", 0) if isinstance(body, dict) else 0
-        free = body.get("free-credits", 0) if isinstance(body, dict) else 0
-        return KeyStatus(ok=True, balance=f"${credits} credits + ${free} free")
+        # A valid key without a billing record answers 404 "No credits found".
+        url = f"{self.base_url}/v1/get-user-credits"
+        ok = lambda r: r.is_success or r.status_code == 404  # noqa: E731
+        return await self.probe_request(url, key, balance=_credits, ok=ok)
+
+    def refine(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        """406 out of credit → quota; 429 reset time from ``x-rate-limit-reset-at-utc``."""
+        if response.status_code == 406:
+            return _common.refine_by_text(response, error, quota=_QUOTA_WORDS)
+        if isinstance(error, RateLimited) and error.retry_after is None:
+            wait = _seconds_until(response.headers.get("x-rate-limit-reset-at-utc"))
+            if wait is not None:
+                return _common.with_retry_after(error, wait)
+        return error
 
 
-def _headers(key: ApiKey) -> dict[str, str]:
-    """Segmind's key header; a Bearer token is refused with 401 (§11)."""
-    return {"x-api-key": key.header_value()}
+def _credits(body: Any) -> str:
+    if not isinstance(body, dict) or "credits" not in body and "free-credits" not in body:
+        return "no credits"
+    return f"${body.get('credits', 0)} credits + ${body.get('free-credits', 0)} free"
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    """A header's decimal value, ``None`` when absent or unreadable."""
+def _usd(value: str | None) -> Billed | None:
+    """The ``x-cost`` header as billed USD, ``None`` when absent or unreadable."""
     try:
-        return Decimal(value) if value else None
+        return Billed(Decimal(value), "usd") if value else None
     except InvalidOperation:
         return None
 
 
-def _refine(response: httpx.Response, error: ProviderError) -> ProviderError:
-    """406 out of credit → quota; 429 reset time from ``x-rate-limit-reset-at-utc``."""
-    if response.status_code == 406:
-        return _common.refine_by_text(response, error, quota=_QUOTA_WORDS)
-    if isinstance(error, RateLimited) and error.retry_after is None:
-        wait = _seconds_until(response.headers.get("x-rate-limit-reset-at-utc"))
-        if wait is not None:
-            return RateLimited(
-                str(error).removeprefix("segmind: "),
-                retry_after=wait,
-                provider=error.provider,
-                model=error.model,
-                status_code=error.status_code,
-                request_id=error.request_id,
-            )
-    return error
-
-
 def _seconds_until(stamp: str | None) -> float | None:
-    """Seconds from now to an ISO-8601 UTC time, capped at 60; ``None`` if unreadable."""
+    """Seconds from now to an ISO-8601 UTC time; ``None`` if unreadable."""
     if not stamp:
         return None
     try:
@@ -139,4 +110,4 @@ def _seconds_until(stamp: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return min(max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0), 60.0)
+    return (when - dt.datetime.now(dt.UTC)).total_seconds()

@@ -9,10 +9,11 @@ to ``/sd3`` with a ``model`` field. Ultra and SD3 take the reference as an image
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pinglass.errors import ContentRejected, ProviderError
-from pinglass.providers import _common, _http
+from pinglass.errors import ContentRejected
+from pinglass.providers import PROVIDERS, _common, _http
 from pinglass.providers._upload import image_from_response
 from pinglass.providers.base import Finished, GenerationRequest, KeyStatus, Pending, Provider
 from pinglass.secrets import ApiKey
@@ -28,18 +29,14 @@ _DEFAULT_STRENGTH = 0.6
 class Stability(Provider):
     """Stability AI REST v2beta adapter."""
 
-    name: ClassVar[str] = "stability"
-    key_env_vars: ClassVar[tuple[str, ...]] = ("STABILITY_API_KEY", "STABILITY_KEY")
-    default_base_url: ClassVar[str] = "https://api.stability.ai"
-
-    def refine(self, response: Any, error: ProviderError) -> ProviderError:
-        """403 ``content_moderation`` → ``ContentRejected``; credit words → ``QuotaError``."""
-        return _common.refine_by_text(
-            response,
-            error,
-            quota=("insufficient balance", "insufficient credits"),
-            safety=("content_moderation",),
-        )
+    spec = PROVIDERS["stability"]
+    # A refused prompt or image is a 403 naming ``content_moderation``.
+    quota_signals: ClassVar[tuple[str, ...]] = ("insufficient balance", "insufficient credits")
+    safety_signals: ClassVar[tuple[str, ...]] = ("content_moderation",)
+    generic_fields: ClassVar[Mapping[str, str]] = {
+        "negative_prompt": "negative_prompt",
+        "seed": "seed",
+    }
 
     def form(self, req: GenerationRequest) -> list[tuple[str, Any]]:
         """The multipart parts for ``req`` (text fields as ``(None, value)`` parts)."""
@@ -47,10 +44,7 @@ class Stability(Provider):
         fields: dict[str, Any] = {"prompt": req.prompt, "output_format": "png"}
         if route == "sd3":
             fields["model"] = req.model
-        if req.negative_prompt:
-            fields["negative_prompt"] = req.negative_prompt
-        if req.seed is not None:
-            fields["seed"] = req.seed
+        fields.update(self.generic_inputs(req))
         params = dict(req.params)
         strength = params.pop("strength", _DEFAULT_STRENGTH)
         use_image = bool(req.references) and route in _I2I
@@ -70,16 +64,9 @@ class Stability(Provider):
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
         """POST once; the body is the image. Raises ``ContentRejected`` on a filtered result."""
         route = _ROUTES.get(req.model, "sd3")
-        response = await _http.send(
-            self.client,
-            "POST",
-            f"{self.base_url}/v2beta/stable-image/generate/{route}",
-            provider=self.name,
-            model=req.model,
-            refine=self.refine,
-            headers={**_common.bearer(key), "Accept": "image/*"},
-            files=self.form(req),
-        )
+        url = f"{self.base_url}/v2beta/stable-image/generate/{route}"
+        headers, parts = {"Accept": "image/*"}, self.form(req)
+        response = await self.send("POST", url, key, model=req.model, headers=headers, files=parts)
         if response.headers.get("finish-reason", "").upper() == "CONTENT_FILTERED":
             raise ContentRejected(
                 "the output was filtered (finish-reason CONTENT_FILTERED)",
@@ -95,18 +82,11 @@ class Stability(Provider):
 
     async def probe(self, key: ApiKey) -> KeyStatus:
         """``GET /v1/user/balance`` (free): ``{"credits": n}``, 1 credit = $0.01."""
-        try:
-            response = await _http.send(
-                self.client,
-                "GET",
-                f"{self.base_url}/v1/user/balance",
-                provider=self.name,
-                headers=_common.bearer(key),
-            )
-            body = _http.json_of(response, provider=self.name)
-        except ProviderError as exc:
-            return KeyStatus(ok=False, error=str(exc))
-        credits = body.get("credits") if isinstance(body, dict) else None
-        if isinstance(credits, int | float):
-            return KeyStatus(ok=True, balance=f"{credits:g} credits (${credits / 100:.2f})")
-        return KeyStatus(ok=True)
+        return await self.probe_request(f"{self.base_url}/v1/user/balance", key, balance=_credits)
+
+
+def _credits(body: Any) -> str | None:
+    credits = body.get("credits") if isinstance(body, dict) else None
+    if isinstance(credits, int | float):
+        return f"{credits:g} credits (${credits / 100:.2f})"
+    return None

@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pinglass.providers import _common
+from pinglass.providers import PROVIDERS
 from pinglass.providers._openai_images import OpenAIImagesProvider
 from pinglass.providers.base import GenerationRequest
 
@@ -18,11 +19,15 @@ __all__ = ["Together"]
 class Together(OpenAIImagesProvider):
     """Together AI images adapter."""
 
-    name: ClassVar[str] = "together"
-    key_env_vars: ClassVar[tuple[str, ...]] = ("TOGETHER_API_KEY",)
-    default_base_url: ClassVar[str] = "https://api.together.xyz/v1"
+    spec = PROVIDERS["together"]
     quota_signals: ClassVar[tuple[str, ...]] = ("insufficient credit", "insufficient balance")
     safety_signals: ClassVar[tuple[str, ...]] = ("nsfw", "content_policy", "safety")
+    generic_fields: ClassVar[Mapping[str, str]] = {
+        "negative_prompt": "negative_prompt",
+        "seed": "seed",
+        "steps": "steps",
+        "guidance": "guidance_scale",
+    }
 
     def payload(self, req: GenerationRequest) -> dict[str, Any]:
         """Model, prompt, size and ``response_format: "base64"``; the reference as ``image_url``."""
@@ -34,15 +39,7 @@ class Together(OpenAIImagesProvider):
             "n": 1,
             "response_format": "base64",
         }
-        optional = {
-            "negative_prompt": req.negative_prompt or None,
-            "seed": req.seed,
-            "steps": req.steps,
-            "guidance_scale": req.guidance,
-        }
-        body.update({k: v for k, v in optional.items() if v is not None})
-        entry = _common.catalog_entry(self.name, req.model)
-        field = entry.reference_field if entry else None
-        if req.references and field:
-            body[field] = req.references[0].data_uri()
+        body.update(self.generic_inputs(req))
+        if req.references and req.reference_field:
+            body[req.reference_field] = req.references[0].data_uri()
         return {**body, **req.params}

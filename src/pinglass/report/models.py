@@ -106,7 +106,7 @@ class ImageEntry(BaseModel):
     attempts: int = 0
     latency_s: float | None = None
     cost_usd: float = 0.0
-    cost_source: Literal["catalog", "provider"] = "catalog"
+    cost_source: Literal["catalog", "computed", "provider"] = "catalog"
     estimated_cost_usd: float | None = None
     remote_id: str | None = None
     error: ImageErrorEntry | None = None

@@ -77,7 +77,7 @@ def make_result(
     latency_s: float | None,
     file: str | None = None,
     cost: Decimal = ZERO,
-    cost_source: Literal["catalog", "provider"] = "catalog",
+    cost_source: Literal["catalog", "computed", "provider"] = "catalog",
     error: ImageError | None = None,
     seed: int | None = None,
 ) -> ImageResult:

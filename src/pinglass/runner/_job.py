@@ -56,6 +56,7 @@ from pinglass.errors import (
     Transient,
 )
 from pinglass.money import ZERO, BudgetExceeded, Reservation, usd
+from pinglass.pricing import billed_cost
 from pinglass.providers.base import Finished, Pending, Provider
 from pinglass.runner._attempt import (
     Attempt,
@@ -270,8 +271,9 @@ class JobRunner:
         return self._finish(self._failed(att, exc, note=note), recoverable=True)
 
     async def _deliver(self, att: Attempt, outcome: Finished) -> ImageResult:
-        ctx, billed = self.ctx, outcome.billed_usd
-        source: Literal["catalog", "provider"] = "catalog" if billed is None else "provider"
+        ctx = self.ctx
+        # Priced with the entry the estimate used ([prices] overrides included).
+        billed, source = billed_cost(ctx.entry_for(att.provider, att.model), outcome.billed)
         max_bytes = int(ctx.settings.max_download_mb * 1024 * 1024)
         try:
             if not outcome.images:
@@ -490,7 +492,7 @@ class JobRunner:
         exc: ProviderError,
         *,
         cost: Decimal = ZERO,
-        cost_source: Literal["catalog", "provider"] = "catalog",
+        cost_source: Literal["catalog", "computed", "provider"] = "catalog",
         note: str = "",
     ) -> ImageResult:
         error = ImageError(exc.kind, redact(exc.message + note))

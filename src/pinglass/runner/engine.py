@@ -20,6 +20,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
@@ -88,7 +89,7 @@ def _reused(out_dir: Path, plan: Plan, states: Mapping[int, JobState]) -> dict[i
             attempts=0,
             latency_s=None,
             cost_usd=usd(rec.get("cost_usd") or "0"),
-            cost_source="provider" if rec.get("cost_source") == "provider" else "catalog",
+            cost_source=_cost_source(rec.get("cost_source")),
             remote_id=rec.get("remote_id"),
         )
     return found
@@ -223,3 +224,10 @@ async def _run_jobs(ctx: RunContext, todo: Sequence[Job]) -> list[ImageResult]:
 async def _watch_stop(ctx: RunContext) -> None:
     await ctx.stop.wait()
     ctx.emit(RunStopping(in_flight=len(ctx.in_flight)))
+
+
+def _cost_source(value: object) -> Literal["catalog", "computed", "provider"]:
+    """A journaled ``cost_source``; anything unknown reads as the catalog estimate."""
+    if value == "provider" or value == "computed":
+        return value
+    return "catalog"

@@ -70,6 +70,9 @@ class Job:
             steps=self.steps,
             identity_weight=self.identity_weight,
             params={**entry.params, **self.params},
+            reference_field=entry.reference_field,
+            many_references=entry.references == "many",
+            price_unit=entry.unit,
         )
 
     def price_on(self, entry: ModelEntry) -> Decimal:

@@ -38,7 +38,7 @@ class ImageResult:
     attempts: int = 0
     latency_s: float | None = None
     cost_usd: Decimal = ZERO
-    cost_source: Literal["catalog", "provider"] = "catalog"
+    cost_source: Literal["catalog", "computed", "provider"] = "catalog"
     remote_id: str | None = None
     error: ImageError | None = None
     estimated_cost_usd: Decimal | None = None
