@@ -1,15 +1,24 @@
-"""pricing.compare and catalog_rows: run costs, ordering, warnings, selection."""
+"""pricing: run costs, ordering, warnings, selection, and what a finished job cost."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import httpx
 import pytest
+import respx
 
+from fakes import png_bytes
 from pinglass.catalog import load_catalog
 from pinglass.errors import UsageError
 from pinglass.presets import load_preset
-from pinglass.pricing import NO_REFERENCE_WARNING, catalog_rows, compare
+from pinglass.pricing import NO_REFERENCE_WARNING, billed_cost, catalog_rows, compare
+from pinglass.providers.base import Billed
+from pinglass.runner import run_batch
+from pinglass.runner.plan import Job, Plan
+from pinglass.secrets import ApiKey
+from pinglass.settings import Settings
 
 
 def test_every_non_retired_model_identity_first_then_cheapest() -> None:
@@ -71,3 +80,62 @@ def test_catalog_rows_show_key_variables_and_configured() -> None:
     assert "openai/gpt-image-1" not in by_key
     retired = catalog_rows(load_catalog(), include_retired=True)
     assert any(r.retired and r.model == "gpt-image-1" for r in retired)
+
+
+# --- what a finished job cost -------------------------------------------------------------
+
+
+def test_billed_cost_money_is_the_providers_and_units_are_priced_at_the_entry() -> None:
+    catalog = load_catalog({"replicate/flux-pulid": Decimal("0.01")})
+    pulid, dev = catalog.get("replicate", "flux-pulid"), catalog.get("replicate", "flux-dev")
+    assert billed_cost(pulid, None) == (None, "catalog")
+    assert billed_cost(pulid, Billed(Decimal("0.02"), "usd")) == (Decimal("0.02"), "provider")
+    assert billed_cost(pulid, Billed(Decimal("12.5"), "second")) == (Decimal("0.125"), "computed")
+    # Seconds on a model priced per image say nothing about its price: the estimate stands.
+    assert billed_cost(dev, Billed(Decimal("3"), "second")) == (None, "catalog")
+    assert billed_cost(None, Billed(Decimal("3"), "second")) == (None, "catalog")
+
+
+@pytest.mark.anyio
+async def test_price_override_is_used_by_the_estimate_and_by_settlement(tmp_path: Path) -> None:
+    """[prices] replicate/flux-pulid = $0.01/s: estimate 16 s x $0.01, settled 12.5 s x $0.01."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, prices={"replicate/flux-pulid": Decimal("0.01")}, poll_interval=0.01
+    )
+    entry = load_catalog(settings.prices).get("replicate", "flux-pulid")
+    plan = Plan(jobs=(Job(index=1, prompt_id="p", prompt="portrait", seed=1),), chain=(entry,))
+    assert plan.estimate().per_image_usd == Decimal("0.16")
+
+    base, out_url = "https://api.replicate.com/v1", "https://replicate.delivery/x/out.png"
+    router = respx.Router(assert_all_called=True)
+    router.get(f"{base}/models/bytedance/flux-pulid").respond(
+        json={"latest_version": {"id": "v1", "openapi_schema": {}}}
+    )
+    router.post(f"{base}/predictions").respond(
+        201,
+        json={
+            "id": "p1",
+            "model": "bytedance/flux-pulid",
+            "status": "succeeded",
+            "output": [out_url],
+            "metrics": {"predict_time": 12.5},
+        },
+    )
+    router.get(out_url).respond(content=png_bytes(), headers={"content-type": "image/png"})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(router.handler)) as client:
+        outcome = await run_batch(
+            plan,
+            keys={"replicate": [ApiKey.of("r8_override_test_0000001", "REPLICATE_API_TOKEN")]},
+            settings=settings,
+            out_dir=tmp_path / "out",
+            client=client,
+            sleep=_no_sleep,
+        )
+    (result,) = outcome.results
+    assert result.status == "succeeded"
+    assert result.estimated_cost_usd == Decimal("0.16")
+    assert (result.cost_usd, result.cost_source) == (Decimal("0.125"), "computed")
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
