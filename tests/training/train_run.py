@@ -21,8 +21,7 @@ def settings_for(root: str, subjects: Path) -> Settings:
     """Settings pointing every trainer at the stand-in."""
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
-        replicate_base_url=f"{root}/v1",
-        fal_base_url=f"{root}/fal",
+        base_urls={"replicate": f"{root}/v1", "fal": f"{root}/fal"},
         fal_platform_url=f"{root}/falapi/v1",
         poll_interval=0.05,
         subjects_dir=subjects,
