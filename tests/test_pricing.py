@@ -25,7 +25,7 @@ def test_every_non_retired_model_identity_first_then_cheapest() -> None:
     rows = compare(load_catalog(), load_preset("business"), configured={"fal"})
     assert rows, "the catalog has models"
     assert all(r.provider != "mock" for r in rows)
-    assert not any(r.model == "gpt-image-1" for r in rows)  # retired (PROVIDERS.md §0.2)
+    assert not any(r.model == "gpt-image-1" for r in rows)  # retired (docs/providers.md, OpenAI)
     groups = [(not r.identity, r.references == "none") for r in rows]
     assert groups == sorted(groups)
     identity = [r.run_usd for r in rows if r.identity]

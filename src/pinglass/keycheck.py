@@ -1,7 +1,7 @@
 """Probe every configured provider key, concurrently, with requests that cost nothing.
 
 :func:`probe_keys` is the library behind ``pinglass test-keys``. Each adapter's
-:meth:`~pinglass.providers.base.Provider.probe` uses a free endpoint (PROVIDERS.md §0.4): it
+:meth:`~pinglass.providers.base.Provider.probe` uses a free endpoint (docs/providers.md): it
 never creates a job and never spends money. A provider without a free probe is listed as
 ``probed: false`` with the reason, and does not count as a failure.
 """

@@ -38,7 +38,7 @@ CostSource = Literal["catalog", "computed", "provider"]
 reported seconds or units, priced at the catalog rate; ``catalog`` the estimate only."""
 
 USD = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-"""Decimal in Python, a JSON number in ``--json`` output (DESIGN.md: money as JSON numbers)."""
+"""Decimal in Python, a JSON number in ``--json`` output (money is a JSON number in USD)."""
 
 NO_REFERENCE_WARNING = "cannot take a reference photo: the portraits will not look like the person"
 

@@ -1,7 +1,7 @@
 """Shared helpers for adapter tests: a mocked client, small images, and the shared checks.
 
 ``ERROR_TABLE`` is the one ``(status, body, headers) → error class`` table every adapter runs
-through :func:`submit_error` and :func:`assert_error_matches` (STYLE.md §2.7); ``ERROR_ROWS``
+through :func:`submit_error` and :func:`assert_error_matches`; ``ERROR_ROWS``
 is the same table as one ``row`` parameter for :func:`assert_error_row`. ``TRANSPORT_CASES``
 and :func:`assert_transport_error` are the read-timeout / connect-error checks on a create;
 :func:`probe_status`, :func:`assert_bad_key_probe` and :func:`probe_both` the key probes.

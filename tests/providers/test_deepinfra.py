@@ -1,4 +1,4 @@
-"""DeepInfra adapter: the OpenAI-compatible images endpoint and the /me probe (§10)."""
+"""DeepInfra adapter: the OpenAI-compatible images endpoint and the /me probe."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fireworks adapter: FLUX.1 sync text_to_image and Kontext create + get_result (§5)."""
+"""Fireworks adapter: FLUX.1 sync text_to_image and Kontext create + get_result."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Google Gemini adapter: wire format, parsing, safety signals and errors (PROVIDERS.md §7)."""
+"""Google Gemini adapter: wire format, parsing, safety signals and errors."""
 
 from __future__ import annotations
 

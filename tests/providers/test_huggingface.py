@@ -1,4 +1,4 @@
-"""Hugging Face adapter: hf-inference raw bytes through the router, whoami probe (§12)."""
+"""Hugging Face adapter: hf-inference raw bytes through the router, whoami probe."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""NVIDIA adapter: genai endpoints, base64 artifacts, 202 + NVCF-REQID polling (§9)."""
+"""NVIDIA adapter: genai endpoints, base64 artifacts, 202 + NVCF-REQID polling."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OpenRouter adapter: chat completions with image modalities (PROVIDERS.md §6)."""
+"""OpenRouter adapter: chat completions with image modalities."""
 
 from __future__ import annotations
 
@@ -171,7 +171,8 @@ async def test_200_without_images_is_a_failure(
 @pytest.mark.anyio
 @pytest.mark.parametrize("row", ERROR_ROWS)
 async def test_error_table(row: ErrorRow) -> None:
-    # OpenRouter's 403 is moderation; bad keys are 401 (§6.3).
+    # OpenRouter's 403 is moderation; bad keys are 401:
+    # https://openrouter.ai/docs/api-reference/errors
     await assert_error_row(OpenRouter, BASE, _chat, REQ, row, {403: ContentRejected})
 
 

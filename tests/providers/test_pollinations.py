@@ -1,4 +1,4 @@
-"""Pollinations adapter: keyed image GET with the prompt in the path (PROVIDERS.md §13)."""
+"""Pollinations adapter: keyed image GET with the prompt in the path."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Segmind adapter: v1 raw-bytes calls, x-api-key, cost headers, 406 credit errors (§11)."""
+"""Segmind adapter: v1 raw-bytes calls, x-api-key, cost headers, 406 credit errors."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ class ModelEntry(BaseModel):
     price_checked: dt.date
     """When the price was last checked against the provider's page."""
     price_source: str = ""
-    """Where the price came from (PROVIDERS.md section)."""
+    """Where the price came from: the vendor's pricing or model page, and what it says."""
     width: int = 1024
     """Default output width in pixels."""
     height: int = 1024

@@ -4,7 +4,7 @@ Every adapter call goes through :func:`send` (or :func:`fetch_bytes` for downloa
 the request in :func:`map_http_errors` and turns an error status into the taxonomy with
 :func:`error_from_response`. No code above ``providers/`` catches an httpx exception.
 
-Status mapping (PROVIDERS.md §0.3; adapters refine from the body where a provider is ambiguous):
+Status mapping (docs/providers.md; adapters refine from the body where a provider is ambiguous):
 400/404/409/413/415/422 → InvalidRequest · 401/403 → AuthError · 402 → QuotaError ·
 408/425/429 → RateLimited (Retry-After honoured) · 5xx → Transient(maybe_accepted=False).
 """
@@ -55,7 +55,10 @@ _REQUEST_ID_HEADERS = (
     "x-amzn-requestid",
 )
 _MAX_MESSAGE = 300
-RETRY_AFTER_CAP = 60.0  # replicate-python caps Retry-After the same way
+# Our own ceiling on a server-given wait. replicate-python's RetryTransport takes a Retry-After
+# in seconds as it is and caps only an ISO-date value and its own backoff at 60 s
+# (_calculate_sleep in https://github.com/replicate/replicate-python/blob/main/replicate/client.py).
+RETRY_AFTER_CAP = 60.0
 
 # Pure image-API aspect ratios, most providers accept a subset of these.
 _RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "9:21", "21:9")
@@ -168,7 +171,7 @@ def error_message(response: httpx.Response) -> str:
 
 
 def _find_message(body: Any) -> str:
-    """Dig the human message out of the error shapes PROVIDERS.md lists."""
+    """Dig the human message out of the vendors' error shapes (docs/providers.md)."""
     if isinstance(body, str):
         return body
     if isinstance(body, list):

@@ -1,4 +1,4 @@
-"""DeepInfra: the OpenAI-compatible images endpoint (PROVIDERS.md §10).
+"""DeepInfra: the OpenAI-compatible images endpoint (docs/providers.md).
 
 ``POST {base}/openai/images/generations`` with ``{prompt, model, size, n}`` answers
 ``data[].b64_json``; the shared :class:`OpenAIImagesProvider` sends it and parses it. The key

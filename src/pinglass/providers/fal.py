@@ -1,4 +1,4 @@
-"""fal.ai queue: submit, poll status and fetch the result by request id (PROVIDERS.md §2).
+"""fal.ai queue: submit, poll status and fetch the result by request id (docs/providers.md).
 
 The remote id is ``{owner}/{app}/requests/{request_id}``: status and result URLs use only
 ``owner/app`` (never a subpath), so ``poll`` can rebuild them after a resume. References travel

@@ -1,9 +1,10 @@
-"""Google Gemini API: image models through ``:generateContent`` (PROVIDERS.md §7).
+"""Google Gemini API: image models through ``:generateContent`` (docs/providers.md).
 
 Synchronous. References travel inline as base64 ``inline_data`` parts; the output comes back as
 ``candidates[0].content.parts[].inlineData``. A 200 without an image part is a failure: safety
 finish reasons and ``promptFeedback.blockReason`` become ``ContentRejected``. Imagen
-(``:predict``) is retired (§0.2) and has no adapter here.
+(``:predict``) is retired (https://ai.google.dev/gemini-api/docs/deprecations) and has no
+adapter here.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Google"]
 
-# imageConfig.aspectRatio values the SDK docstring lists for every Gemini image model (§7.2).
+# imageConfig.aspectRatio values the google-genai SDK lists for every Gemini image model.
 _RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9")
-# finishReason / blockReason values that mean a safety system refused (§7.2 enums).
+# finishReason / blockReason values that mean a safety system refused:
+# https://ai.google.dev/api/generate-content#FinishReason
 _SAFETY = frozenset(
     "SAFETY IMAGE_SAFETY PROHIBITED_CONTENT IMAGE_PROHIBITED_CONTENT BLOCKLIST SPII RECITATION"
     " IMAGE_RECITATION NO_IMAGE MODEL_ARMOR JAILBREAK".split()

@@ -1,4 +1,4 @@
-"""Hugging Face Inference Providers: ``hf-inference`` text-to-image (PROVIDERS.md §12).
+"""Hugging Face Inference Providers: ``hf-inference`` text-to-image (docs/providers.md).
 
 ``POST {base}/hf-inference/models/{model_id}`` with ``{"inputs", "parameters"}`` answers with the
 raw image bytes. The router (``router.huggingface.co``) serves generation; the key probe lives on

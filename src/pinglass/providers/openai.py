@@ -1,4 +1,4 @@
-"""OpenAI Images: gpt-image models (PROVIDERS.md §8).
+"""OpenAI Images: gpt-image models (https://platform.openai.com/docs/api-reference/images).
 
 Text only → ``POST /images/generations`` (JSON). With references → ``POST /images/edits``
 (multipart) with one repeated ``image[]`` part per reference. GPT-Image always answers with

@@ -1,4 +1,4 @@
-"""OpenRouter: image models through chat completions with ``modalities`` (PROVIDERS.md §6).
+"""OpenRouter: image models through chat completions with ``modalities`` (docs/providers.md).
 
 Synchronous. References are ``image_url`` content parts carrying data URIs; images come back as
 data URIs in ``choices[0].message.images``. A request rejected up front gets the matching HTTP
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OpenRouter"]
 
-# image_config.aspect_ratio values OpenRouter documents (§6.1).
+# image_config.aspect_ratio values OpenRouter documents:
+# https://openrouter.ai/docs/features/multimodal/image-generation
 _KEEP = ("retry-after", "x-", "request-id", "cf-ray")
 _RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
 

@@ -1,4 +1,4 @@
-"""Pollinations: keyed ``gen.pollinations.ai`` image GET returning raw bytes (PROVIDERS.md §13).
+"""Pollinations: keyed ``gen.pollinations.ai`` image GET returning raw bytes (docs/providers.md).
 
 ``GET {base}/image/{url-encoded prompt}?model=…&width=…&height=…&seed=…`` with
 ``Authorization: Bearer sk_…`` (every generation request needs a key; the keyless

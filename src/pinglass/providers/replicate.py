@@ -1,4 +1,4 @@
-"""Replicate: create a prediction (``Prefer: wait``), then poll it (PROVIDERS.md §1).
+"""Replicate: create a prediction (``Prefer: wait``), then poll it (docs/providers.md).
 
 Official models (per-image price) post to ``/models/{owner}/{name}/predictions``. Community
 models (per-second hardware price) need a version: it is resolved once per run from

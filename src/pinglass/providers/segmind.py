@@ -1,4 +1,4 @@
-"""Segmind: v1 synchronous model endpoints returning raw image bytes (PROVIDERS.md §11).
+"""Segmind: v1 synchronous model endpoints returning raw image bytes (docs/providers.md).
 
 ``POST {base}/v1/{slug}`` with the key in ``x-api-key`` (the gateway rejects it as a Bearer
 token). Only HTTP 200 is billed, and the response headers say what it cost (``x-cost``, USD

@@ -1,10 +1,10 @@
-"""Stability AI v2beta: one synchronous multipart POST per image, raw bytes back (PROVIDERS.md §3).
+"""Stability AI v2beta: one synchronous multipart POST per image, raw bytes back.
 
 ``stable-image-ultra`` and ``stable-image-core`` post to their own routes; ``sd3.5-*`` models post
 to ``/sd3`` with a ``model`` field. Ultra and SD3 take the reference as an image-to-image
 ``image`` part with ``strength`` (no identity model). Multipart is forced even without a file
 (httpx sends ``data=`` alone urlencoded). ``finish-reason: CONTENT_FILTERED`` and a 403
-``content_moderation`` are content rejections.
+``content_moderation`` are content rejections. Notes and sources: docs/providers.md.
 """
 
 from __future__ import annotations

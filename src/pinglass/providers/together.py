@@ -1,7 +1,8 @@
-"""Together AI: the OpenAI-style ``/images/generations`` endpoint (PROVIDERS.md §4).
+"""Together AI: the OpenAI-style ``/images/generations`` endpoint (docs/providers.md).
 
 ``response_format`` is ``"base64"`` (not ``b64_json``). Kontext models take the reference as
-``image_url``; a ``data:`` URI is sent (acceptance is unverified, §15).
+``image_url``; a ``data:`` URI is sent (the API reference does not promise it is accepted:
+https://docs.together.ai/reference/post-images-generations).
 """
 
 from __future__ import annotations
