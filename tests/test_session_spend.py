@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from types import SimpleNamespace
 
-from pinglass._session_identity import spent
+from pinglass.report.build import RunState, spent
 from pinglass.runner.results import ImageError, ImageResult
 
 
@@ -29,5 +28,5 @@ def test_billed_failures_count_and_reused_images_do_not() -> None:
         4: row(4, "reused", "0.040"),  # paid by an earlier run into the folder
         5: row(5, "not_run", "0"),
     }
-    session = SimpleNamespace(rerolls={1: [row(1, "succeeded", "0.025", "p~r1")]})
-    assert spent(session, results) == Decimal("0.072")  # type: ignore[arg-type]
+    state = RunState(results=results, rerolls={1: [row(1, "succeeded", "0.025", "p~r1")]})
+    assert spent(state) == Decimal("0.072")

@@ -1,9 +1,12 @@
 """The main job as one library call: refs + preset + providers → plan → estimate → run → report.
 
 The CLI's ``generate`` command parses flags into a :class:`GenerateRequest`, calls
-:func:`prepare` (everything that costs nothing), shows the estimate, asks, and calls
-:func:`run`. ``report.json`` is rewritten atomically after every image, so a crash at any point
-leaves a valid report, and the journal lets a re-run into the same folder resume.
+:func:`prepare` (everything that costs nothing and writes nothing), shows the estimate, asks,
+and calls :func:`run`. ``report.json`` is rewritten atomically after every image
+(:mod:`pinglass.report.build`), so a crash at any point leaves a valid report, and the journal
+lets a re-run into the same folder resume. The output folder is a
+:class:`~pinglass.run_folder.RunFolder`; it is created by the first file written, and
+``--fresh`` moves an earlier run aside only once :func:`run` starts.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pinglass._likeness import LikenessTracker
 from pinglass.catalog import Catalog, ModelEntry, load_catalog
 from pinglass.errors import BudgetRefused, NoUsableProvider, RefsError, UsageError
 from pinglass.money import ZERO, to_json, usd
@@ -26,13 +30,15 @@ from pinglass.presets import Preset, load_preset
 from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Reference
 from pinglass.report import models as rm
-from pinglass.report.write import REPORT_NAME, read_report, write_report
+from pinglass.report.build import RunInfo, RunState, build_report
+from pinglass.report.write import read_report, write_report
+from pinglass.rerolls import RerollState, run_rerolls
+from pinglass.run_folder import RunFolder
 from pinglass.runner.events import Event, JobFinished, NullObserver, Observer
 from pinglass.runner.plan import Estimate, Job, Plan
 from pinglass.runner.results import ImageResult, RunOutcome
 
 if TYPE_CHECKING:
-    from pinglass.identity import Likeness
     from pinglass.identity.outputs import IdentitySetup
     from pinglass.refs import RefScore, RefsReport
     from pinglass.secrets import ApiKey
@@ -89,19 +95,21 @@ class Session:
     chosen: list[RefScore]
     plan: Plan
     keys: dict[str, list[ApiKey]]
-    out_dir: Path
+    folder: RunFolder
     estimate: Estimate
     previous: dict[int, ImageResult]
+    """Job index -> image an earlier run into the folder made (``reused``); empty with --fresh."""
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warnings: list[str] = field(default_factory=list)
     prior_folder_cost: Decimal = ZERO
     identity: IdentitySetup | None = None
     """Identity checks for this run (``None``: not set up; the report says skipped)."""
-    likeness: dict[str, Likeness | None] = field(default_factory=dict)
-    """Output file -> likeness (``None``: no face found), filled while the run goes."""
-    rerolls: dict[int, list[ImageResult]] = field(default_factory=dict)
-    """Job index -> re-roll attempts (``--reroll``)."""
+
+    @property
+    def out_dir(self) -> Path:
+        """The output folder's path (``--out``); it may not exist yet."""
+        return self.folder.path
 
     @property
     def needs_confirmation(self) -> bool:
@@ -116,6 +124,31 @@ class Session:
         dearest = max(j.price_on(self.plan.chain[0]) for j in self.plan.jobs)
         return usd(dearest * self.request.reroll)
 
+    def report_info(self) -> RunInfo:
+        """What report.json says about this run that does not change while it goes."""
+        used = {r.file for r in self.chosen}
+        return RunInfo(
+            run_id=self.run_id,
+            started_at=self.started_at,
+            preset=rm.PresetInfo(
+                name=self.preset.name, path=str(self.preset.path), sha256=self.preset.sha256
+            ),
+            provider_chain=tuple(e.key for e in self.plan.chain),
+            references=tuple(
+                rm.ReferenceEntry(**r.model_dump(), used=r.file in used)
+                for r in self.refs.references
+            ),
+            budget=rm.Budget(
+                max_cost_usd=to_json(self.request.max_cost),
+                estimated_cost_usd=to_json(self.estimate.total_usd) or 0.0,
+                worst_case_usd=to_json(self.estimate.worst_case_usd),
+            ),
+            jobs=self.plan.jobs,
+            prior_folder_cost=self.prior_folder_cost,
+            identity=self.identity,
+            min_likeness=self.request.min_likeness,
+        )
+
 
 def prepare(
     request: GenerateRequest,
@@ -126,7 +159,10 @@ def prepare(
 ) -> Session:
     """Score refs, load the preset, pick the provider chain and keys, plan and price the run.
 
-    Sends nothing. Raises ``UsageError``/``RefsError`` (exit 2) or ``NoUsableProvider`` (4).
+    Sends nothing and writes nothing: the output folder is only checked for writing (see
+    :meth:`RunFolder.check_writable`), and ``--fresh`` only makes the plan ignore an earlier run
+    there (:func:`run` moves it aside). Raises ``UsageError``/``RefsError`` (exit 2) or
+    ``NoUsableProvider`` (4).
     """
     from pinglass.identity.outputs import setup as identity_setup
     from pinglass.refs import prepare as prepare_reference
@@ -139,7 +175,8 @@ def prepare(
     keys = collect_keys(merged_environ() if environ is None else environ)
     warnings: list[str] = []
     chain = _resolve_chain(request, catalog, keys, warnings)
-    out_dir = _out_dir(request, preset)
+    folder = _run_folder(request, preset)
+    folder.check_writable()
 
     identity = identity_setup(settings.identity_threshold)
     if request.min_likeness is not None and not identity.available:
@@ -177,10 +214,9 @@ def prepare(
         max_cost=request.max_cost,
         concurrency=request.concurrency,
     )
-    if request.fresh:
-        _set_aside_previous_run(out_dir)
-    previous = previous_results(out_dir, plan) if out_dir.is_dir() else {}
-    session = Session(
+    earlier = folder.path.is_dir() and not request.fresh
+    previous = previous_results(folder.path, plan) if earlier else {}
+    return Session(
         request=request,
         settings=settings,
         preset=preset,
@@ -188,14 +224,13 @@ def prepare(
         chosen=chosen,
         plan=plan,
         keys=keys,
-        out_dir=out_dir,
+        folder=folder,
         estimate=plan.estimate(skip=list(previous)),
         previous=previous,
         warnings=warnings,
-        prior_folder_cost=_prior_folder_cost(out_dir),
+        prior_folder_cost=_prior_folder_cost(folder) if earlier else ZERO,
         identity=identity,
     )
-    return session
 
 
 def _resolve_chain(
@@ -278,47 +313,36 @@ def _jobs(preset: Preset, request: GenerateRequest, references: tuple[Reference,
     ]
 
 
-def _out_dir(request: GenerateRequest, preset: Preset) -> Path:
-    out = request.out
-    if out is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - local time in a name
-        out = Path("pinglass-out") / f"{preset.name}-{stamp}"
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".pinglass-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write there ({exc.strerror})") from None
-    return out
+def _run_folder(request: GenerateRequest, preset: Preset) -> RunFolder:
+    """``--out``, or ``pinglass-out/<preset>-<local time>``."""
+    if request.out is not None:
+        return RunFolder(request.out)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - local time in a name
+    return RunFolder(Path("pinglass-out") / f"{preset.name}-{stamp}")
 
 
-def _set_aside_previous_run(out_dir: Path) -> None:
-    """``--fresh``: keep an earlier run's paid files, but out of the way (renamed)."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005
-    for name in ("journal.jsonl", "images", REPORT_NAME):
-        path = out_dir / name
-        if path.exists():
-            path.rename(out_dir / f"{path.stem}.before-{stamp}{path.suffix}")
-
-
-def _prior_folder_cost(out_dir: Path) -> Decimal:
-    if not (out_dir / REPORT_NAME).is_file():
+def _prior_folder_cost(folder: RunFolder) -> Decimal:
+    """What earlier runs into ``folder`` spent, from its report.json ($0 when there is none)."""
+    if not folder.report.is_file():
         return ZERO
     try:
-        return usd(read_report(out_dir).totals.folder_cost_usd)
+        return usd(read_report(folder.path).totals.folder_cost_usd)
     except UsageError:
         return ZERO
 
 
 def check_budget(session: Session) -> None:
-    """Refuse (exit 3, ``report.json`` status ``refused``) when the estimate exceeds the cap."""
+    """Refuse (exit 3, ``report.json`` status ``refused``) when the estimate exceeds the cap.
+
+    With ``--fresh`` over an earlier run, the refusal writes nothing: the earlier run's report
+    stays, since this run never started.
+    """
     cap = session.request.max_cost
     est = session.estimate
     if cap is not None and est.total_usd > cap:
-        write_report(build_report(session, {}, status="refused"), session.out_dir)
+        if not (session.request.fresh and session.folder.has_run()):
+            report = build_report(session.report_info(), RunState(), status="refused")
+            write_report(report, session.folder.path)
         raise BudgetRefused(
             f"estimated ${est.total_usd} for {est.images} images on {est.entry.key} exceeds "
             f"--max-cost ${usd(cap)}; raise --max-cost or use --only/--model to spend less",
@@ -332,26 +356,30 @@ def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Repor
 
     The first Ctrl-C stops new submissions and waits for what is in flight (the observer gets
     ``RunStopping``); the second cancels in-flight jobs (the runner cancels remote jobs where
-    the provider can) and the report says ``aborted``.
+    the provider can) and the report says ``aborted``. With ``--fresh``, the earlier run's files
+    in the folder are moved aside first (:meth:`RunFolder.set_aside`).
     """
+    if session.request.fresh:
+        session.folder.set_aside()
     return asyncio.run(_run(session, observer or NullObserver()))
 
 
 async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutcome]:
-    from pinglass._session_identity import LikenessTracker, run_rerolls
     from pinglass.runner import run_batch
 
-    results: dict[int, ImageResult] = dict(session.previous)
+    info = session.report_info()
+    state = RunState(results=dict(session.previous))
+    folder = session.folder
 
     def rewrite() -> None:
-        write_report(build_report(session, results, status="running"), session.out_dir)
+        write_report(build_report(info, state, status="running"), folder.path)
 
     rewrite()
-    tracker = LikenessTracker(session, on_update=rewrite)
+    tracker = LikenessTracker(session.identity, folder.path, state.likeness, on_update=rewrite)
 
     def observe(event: Event) -> None:
         if isinstance(event, JobFinished):
-            results[event.result.index] = event.result
+            state.results[event.result.index] = event.result
             tracker.submit(event.result)
             rewrite()
         observer(event)
@@ -376,87 +404,78 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
             session.plan,
             keys=session.keys,
             settings=session.settings,
-            out_dir=session.out_dir,
+            out_dir=folder.path,
             observer=observe,
             stop=stop,
         )
         for r in outcome.results:
-            results[r.index] = r
+            state.results[r.index] = r
         if not outcome.interrupted and session.request.reroll:
-            outcome.retries += await run_rerolls(session, results, tracker, observer, stop)
+            outcome.retries += await _rerolls(session, state, tracker, observer, stop)
             outcome.interrupted = stop.is_set()
         await tracker.drain()
     except asyncio.CancelledError:  # second Ctrl-C: the runner has cancelled what it could
         tracker.close(wait=False)
-        outcome = RunOutcome(results=list(results.values()), interrupted=True)
+        outcome = RunOutcome(results=list(state.results.values()), interrupted=True)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         tracker.close()
     outcome.wall_s = loop.time() - started
     status = _final_status(outcome, session)
-    report = build_report(session, results, status=status, outcome=outcome)
-    _write_outputs(report, session.out_dir)
+    report = build_report(info, state, status=status, outcome=outcome)
+    _write_outputs(report, folder)
     return report, outcome
 
 
-def _write_outputs(report: rm.Report, out_dir: Path) -> None:
+async def _rerolls(
+    session: Session,
+    state: RunState,
+    tracker: LikenessTracker,
+    observer: Observer,
+    stop: asyncio.Event,
+) -> int:
+    """``--reroll``: rounds of new attempts through the same engine; returns their retries."""
+    from pinglass.runner import run_batch
+
+    async def run_round(plan: Plan, record: Callable[[ImageResult], None]) -> RunOutcome:
+        def on_event(event: Event) -> None:
+            if isinstance(event, JobFinished):
+                record(event.result)
+                tracker.submit(event.result)
+            observer(event)
+
+        return await run_batch(
+            plan,
+            keys=session.keys,
+            settings=session.settings,
+            out_dir=session.folder.path,
+            observer=on_event,
+            stop=stop,
+        )
+
+    bar = session.request.min_likeness
+    if bar is None:  # GenerateRequest refuses --reroll without --min-likeness
+        return 0
+    rerolls = RerollState(
+        plan=session.plan,
+        min_likeness=bar,
+        left=session.request.reroll,
+        made=state,
+        max_cost=session.request.max_cost,
+    )
+    return await run_rerolls(rerolls, run_round, tracker.drain, stop)
+
+
+def _write_outputs(report: rm.Report, folder: RunFolder) -> None:
     """The final report.json, then the contact sheet drawn from it."""
     from pinglass.report.contact_sheet import build_contact_sheet
 
-    write_report(report, out_dir)
-    build_contact_sheet(report, out_dir)
+    write_report(report, folder.path)
+    build_contact_sheet(report, folder.path)
 
 
-def _final_status(outcome: RunOutcome, session: Session) -> str:
+def _final_status(outcome: RunOutcome, session: Session) -> rm.Status:
     if outcome.interrupted:
         return "aborted"
     done = outcome.count("succeeded") + outcome.count("reused")
     return "completed" if done == len(session.plan.jobs) else "partial"
-
-
-def build_report(
-    session: Session,
-    results: Mapping[int, ImageResult],
-    *,
-    status: str,
-    outcome: RunOutcome | None = None,
-) -> rm.Report:
-    """The ``report.json`` for ``session`` with the results known so far."""
-    used = {r.file for r in session.chosen}
-    references = [
-        rm.ReferenceEntry(**r.model_dump(), used=r.file in used) for r in session.refs.references
-    ]
-    from pinglass._session_identity import identity_block, image_rows
-
-    images, cost, reroll_cost = image_rows(session, results)
-    totals = rm.Totals(
-        succeeded=sum(1 for i in images if i.status == "succeeded"),
-        reused=sum(1 for i in images if i.status == "reused"),
-        failed=sum(1 for i in images if i.status == "failed"),
-        not_run=sum(1 for i in images if i.status == "not_run"),
-        cost_usd=to_json(cost) or 0.0,
-        folder_cost_usd=to_json(session.prior_folder_cost + cost) or 0.0,
-        retries=outcome.retries if outcome else 0,
-        wall_s=round(outcome.wall_s, 3) if outcome else 0.0,
-        rerolls=sum(len(rs) for rs in session.rerolls.values()),
-        reroll_cost_usd=to_json(reroll_cost) or 0.0,
-    )
-    return rm.Report(
-        run_id=session.run_id,
-        started_at=session.started_at,
-        finished_at=None if status == "running" else datetime.now(UTC),
-        status=status,  # type: ignore[arg-type]
-        preset=rm.PresetInfo(
-            name=session.preset.name, path=str(session.preset.path), sha256=session.preset.sha256
-        ),
-        provider_chain=[e.key for e in session.plan.chain],
-        references=references,
-        budget=rm.Budget(
-            max_cost_usd=to_json(session.request.max_cost),
-            estimated_cost_usd=to_json(session.estimate.total_usd) or 0.0,
-            worst_case_usd=to_json(session.estimate.worst_case_usd),
-        ),
-        images=images,
-        totals=totals,
-        identity=identity_block(session, images),
-    )

@@ -198,13 +198,13 @@ def _show_summary(console: Console, report: Report, session: Session) -> None:
         f"folder) · {t.retries} retries · {t.wall_s:.1f}s"
     )
     ident = report.identity
-    if ident.get("mean_likeness") is not None:
+    if ident.mean_likeness is not None and ident.min_likeness is not None:
         console.print(
-            f"likeness: mean {ident['mean_likeness']:.2f}, min {ident['min_likeness']:.2f} over "
-            f"{ident['scored']} images · {t.rerolls} re-rolls (${t.reroll_cost_usd:.4f})"
+            f"likeness: mean {ident.mean_likeness:.2f}, min {ident.min_likeness:.2f} over "
+            f"{ident.scored} images · {t.rerolls} re-rolls (${t.reroll_cost_usd:.4f})"
         )
-    console.print(f"report: {session.out_dir / 'report.json'}")
-    sheet = session.out_dir / "contact-sheet.jpg"
+    console.print(f"report: {session.folder.report}")
+    sheet = session.folder.contact_sheet
     if sheet.exists():
         console.print(f"contact sheet: {sheet}")
 

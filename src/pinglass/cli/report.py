@@ -66,8 +66,8 @@ def report(
                     escape(entry.file or ""),
                 )
             console.print(table)
-        elif doc.identity.get("available") is False:
-            console.print(f"[dim]likeness: skipped ({escape(str(doc.identity.get('reason')))})[/]")
+        elif not doc.identity.available:
+            console.print(f"[dim]likeness: skipped ({escape(str(doc.identity.reason))})[/]")
         console.print(f"contact sheet: {sheet}")
         if json_out:
             emit_json(doc)

@@ -7,21 +7,20 @@ only carries the one-line reason the checks were skipped. After the references a
 :meth:`IdentitySetup.embed_references` keeps the embeddings of the chosen ones (reusing the
 check's, else computing them from the prepared crops), and :class:`RunLikeness` scores each
 saved output against the references that image actually used, on one worker thread.
-
-:func:`summary` is the ``report.json`` ``identity`` block.
+The ``report.json`` ``identity`` block is built from these scores in :mod:`pinglass.report.build`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pinglass.identity._models import unavailable_reason
 from pinglass.identity.consistency import DEFAULT_THRESHOLD
-from pinglass.identity.likeness import Likeness, below, summarize
+from pinglass.identity.likeness import Likeness
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from pinglass.identity.refcheck import IdentityCheck
     from pinglass.identity.scorer import LikenessScorer
 
-__all__ = ["IdentitySetup", "RunLikeness", "setup", "summary"]
+__all__ = ["IdentitySetup", "RunLikeness", "setup"]
 
 
 @dataclass(slots=True)
@@ -133,50 +132,3 @@ def _score_quietly(scorer: LikenessScorer, image: Path) -> Likeness | None:
         return scorer.score(image)
     except OSError:
         return None
-
-
-def summary(
-    setup: IdentitySetup,
-    results: Mapping[str, Likeness | None],
-    *,
-    labels: Mapping[str, str] | None = None,
-    min_likeness: float | None = None,
-    weakest: int = 5,
-) -> dict[str, Any]:
-    """The ``report.json`` ``identity`` block for ``results`` (output file -> likeness).
-
-    ``labels`` maps a file to its prompt id for the weakest list. Without the extra:
-    ``{"available": false, "reason": ...}``.
-    """
-    if not setup.available:
-        return {"available": False, "reason": setup.reason}
-    s = summarize(results, weakest=weakest)
-    labels = labels or {}
-    doc: dict[str, Any] = {
-        "available": True,
-        "reason": None if setup.references else "no face found in the chosen references",
-        "threshold": setup.threshold,
-        "references_embedded": len(setup.references),
-        "scored": s.scored,
-        "unscored": list(s.unscored),
-        "mean_likeness": _round(s.mean_score),
-        "min_likeness": _round(s.min_score),
-        "mean_distance": _round(s.mean_distance),
-        "weakest": [
-            {
-                "prompt_id": labels.get(name),
-                "file": name,
-                "score": _round(lk.score),
-                "distance": _round(lk.distance),
-            }
-            for name, lk in s.weakest
-        ],
-    }
-    if min_likeness is not None:
-        doc["min_likeness_required"] = min_likeness
-        doc["below_min"] = below(results, min_likeness)
-    return doc
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)

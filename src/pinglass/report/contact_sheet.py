@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 from pinglass.report.models import ImageEntry, Report
 from pinglass.report.write import write_atomic
+from pinglass.run_folder import RunFolder
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
 
 __all__ = ["SHEET_NAME", "build_contact_sheet"]
 
-SHEET_NAME = "contact-sheet.jpg"
+SHEET_NAME = RunFolder.CONTACT_SHEET
 _THUMB_W, _THUMB_H = 240, 300
 _LABEL_H = 58
 _GAP = 14
@@ -71,8 +72,8 @@ def _header(draw: ImageDraw.ImageDraw, report: Report, width: int) -> None:
     if t.not_run:
         parts.append(f"{t.not_run} not run")
     parts.append(f"${t.cost_usd:.4f} this run")
-    if report.identity.get("mean_likeness") is not None:
-        parts.append(f"likeness {report.identity['mean_likeness']:.2f} mean")
+    if report.identity.mean_likeness is not None:
+        parts.append(f"likeness {report.identity.mean_likeness:.2f} mean")
     sub = f"{report.status} · " + " · ".join(parts) + f" · {report.started_at:%Y-%m-%d %H:%M}"
     draw.text((_GAP, 10), title, fill=_FG, font=_font(22))
     draw.text((_GAP, 38), sub, fill=_DIM, font=_font(15))

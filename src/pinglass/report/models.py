@@ -1,4 +1,4 @@
-"""``report.json``: the contract other tools script against (DESIGN.md, Contracts).
+"""``report.json``: the contract other tools script against.
 
 Fields are only ever added, never renamed. Money is USD as JSON numbers with 6 decimals;
 ``cost_source`` says whether a figure is the catalog estimate or what the provider billed.
@@ -15,17 +15,23 @@ __all__ = [
     "SCHEMA_VERSION",
     "Budget",
     "ImageEntry",
+    "IdentitySummary",
     "ImageErrorEntry",
     "Likeness",
     "PresetInfo",
     "ReferenceEntry",
     "Report",
+    "Status",
     "Totals",
+    "WeakImage",
 ]
 
 SCHEMA_VERSION = 1
 
 _CONFIG = ConfigDict(use_attribute_docstrings=True, extra="ignore")
+
+Status = Literal["running", "completed", "partial", "aborted", "refused"]
+"""A run's ``status`` in report.json."""
 
 
 class PresetInfo(BaseModel):
@@ -137,6 +143,45 @@ class Totals(BaseModel):
     """Spent on those extra images (USD), part of ``cost_usd``."""
 
 
+class WeakImage(BaseModel):
+    """One of the lowest-likeness images of a run."""
+
+    model_config = _CONFIG
+    prompt_id: str | None = None
+    file: str
+    score: float
+    distance: float
+
+
+class IdentitySummary(BaseModel):
+    """The run's identity checks: whether they ran (or why not) and the likeness summary.
+
+    Without the identity extra only ``available`` and ``reason`` carry information.
+    """
+
+    model_config = _CONFIG
+    available: bool = False
+    reason: str | None = None
+    """Why the checks were skipped, or why likeness is missing; ``null`` when all ran."""
+    threshold: float | None = None
+    """Face-embedding distance under which two faces count as the same person."""
+    references_embedded: int = 0
+    """Chosen references with a face embedding (the likeness is measured against them)."""
+    scored: int = 0
+    """Images that got a likeness."""
+    unscored: list[str] = Field(default_factory=list)
+    """Image files where no face was found."""
+    mean_likeness: float | None = None
+    min_likeness: float | None = None
+    mean_distance: float | None = None
+    weakest: list[WeakImage] = Field(default_factory=list)
+    """The lowest-likeness images, weakest first."""
+    min_likeness_required: float | None = None
+    """``--min-likeness``, when given."""
+    below_min: list[str] | None = None
+    """Image files still under ``--min-likeness``, weakest first (``null`` without the flag)."""
+
+
 class Report(BaseModel):
     """The whole ``report.json``."""
 
@@ -145,7 +190,7 @@ class Report(BaseModel):
     run_id: str
     started_at: datetime
     finished_at: datetime | None = None
-    status: Literal["running", "completed", "partial", "aborted", "refused"]
+    status: Status
     """``completed`` every image made or reused · ``partial`` some failed or not run ·
     ``aborted`` interrupted · ``refused`` stopped before any request (cost)."""
     preset: PresetInfo
@@ -155,6 +200,6 @@ class Report(BaseModel):
     budget: Budget
     images: list[ImageEntry] = Field(default_factory=list)
     totals: Totals = Field(default_factory=Totals)
-    identity: dict[str, Any] = Field(default_factory=dict)
-    """Identity checks: ``{"available": bool, "reason": str|null, ...summary}``."""
+    identity: IdentitySummary = Field(default_factory=IdentitySummary)
+    """Identity checks: available or why not, and the likeness summary."""
     dry_run: bool = False

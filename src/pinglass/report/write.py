@@ -8,12 +8,13 @@ from pydantic import ValidationError
 
 from pinglass.errors import UsageError
 from pinglass.report.models import Report
+from pinglass.run_folder import RunFolder
 from pinglass.runner.files import write_atomic  # one atomic-write helper for every output
 from pinglass.secrets import redact
 
 __all__ = ["REPORT_NAME", "read_report", "write_atomic", "write_report"]
 
-REPORT_NAME = "report.json"
+REPORT_NAME = RunFolder.REPORT
 
 
 def write_report(report: Report, out_dir: Path) -> Path:

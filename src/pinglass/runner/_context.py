@@ -72,11 +72,6 @@ class RunContext:
     retries: int = 0
     in_flight: set[int] = field(default_factory=set)
 
-    @property
-    def images_dir(self) -> Path:
-        """``OUT/images``."""
-        return self.out_dir / "images"
-
     def emit(self, event: Event) -> None:
         """Send ``event`` to the observer."""
         self.observer(event)

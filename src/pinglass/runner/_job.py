@@ -58,6 +58,7 @@ from pinglass.errors import (
 from pinglass.money import ZERO, BudgetExceeded, Reservation, usd
 from pinglass.pricing import billed_cost
 from pinglass.providers.base import Finished, Pending, Provider
+from pinglass.run_folder import RunFolder
 from pinglass.runner._attempt import (
     Attempt,
     Step,
@@ -289,7 +290,7 @@ class JobRunner:
             recoverable = att.remote_id is not None and not isinstance(exc, InvalidRequest)
             failed = self._failed(att, exc, cost=cost, cost_source=source)
             return self._finish(failed, recoverable=recoverable)
-        rel = f"images/{self.job.stem}.{ext}"
+        rel = RunFolder.image_file(self.job.stem, ext)
         cost = self._settle(att, billed)
         try:
             write_atomic(ctx.out_dir / rel, data)

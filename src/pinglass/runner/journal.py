@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from pinglass.run_folder import RunFolder
 from pinglass.runner.plan import Job
 
 __all__ = ["JOURNAL_NAME", "JobState", "Journal", "job_key", "job_states", "read_journal"]
 
-JOURNAL_NAME = "journal.jsonl"
+JOURNAL_NAME = RunFolder.JOURNAL
 
 
 def job_key(job: Job) -> str:
