@@ -1,7 +1,8 @@
 """A loopback stand-in for Replicate's predictions API, with fault injection.
 
 A real HTTP server on ``127.0.0.1`` (random port, one thread per request, daemon threads) that
-speaks the wire shape PROVIDERS.md §1 documents: ``POST /v1/models/{o}/{n}/predictions`` and
+speaks the wire shape of Replicate's HTTP API (https://replicate.com/docs/reference/http):
+``POST /v1/models/{o}/{n}/predictions`` and
 ``POST /v1/predictions`` (``Prefer: wait`` honoured), ``GET /v1/predictions/{id}``,
 ``GET /v1/predictions?created_after=`` (list), ``POST /v1/predictions/{id}/cancel``,
 ``GET /v1/account``, ``GET /v1/models/{o}/{n}`` (a community model's latest version), and the

@@ -1,4 +1,4 @@
-"""STYLE rule 12: imports flow one way and ``pinglass --help`` stays light.
+"""Imports flow one way and ``pinglass --help`` stays light.
 
 (a) Importing :mod:`pinglass.cli` (which imports every command module) loads none of cv2, numpy,
 PIL, httpx or tenacity; a failure names the pinglass module that pulled the dependency in.

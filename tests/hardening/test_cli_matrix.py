@@ -1,7 +1,7 @@
 """Every bad input to ``pinglass generate``, run as a real subprocess of the CLI.
 
-Each case asserts the exit code DESIGN.md gives, one ``error:`` line naming the file, line,
-prompt or flag at fault, and that no traceback reaches the user. The runs use a three-prompt
+Each case asserts the exit code README.md's table gives, one ``error:`` line naming the file,
+line, prompt or flag at fault, and that no traceback reaches the user. The runs use a three-prompt
 preset and three sample photos so each takes about a second.
 """
 

@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_THRESHOLD", "NOT_SAME_PERSON", "Verdict", "consistency", "di
 DEFAULT_THRESHOLD = 0.6
 """dlib's Euclidean same-person threshold for its 128-d embeddings (99.38% on LFW)."""
 NOT_SAME_PERSON = "not_same_person"
-"""The rejection code DESIGN.md's refs contract uses for a photo of someone else."""
+"""The rejection code ``pinglass refs --json`` gives a photo of someone else (README.md, refs)."""
 
 
 @dataclass(frozen=True, slots=True)
