@@ -68,6 +68,8 @@ class GenerateRequest:
     """Re-roll images whose likeness (0-1) is below this (identity extra)."""
     reroll: int = 0
     """At most this many extra images in total for ``min_likeness``."""
+    no_identity: bool = False
+    """Skip the identity checks even when the extra is installed (``--no-identity``)."""
 
     def __post_init__(self) -> None:
         if self.min_likeness is not None and not 0 <= self.min_likeness <= 1:
@@ -178,14 +180,18 @@ def prepare(
     folder = _run_folder(request, preset)
     folder.check_writable()
 
-    identity = identity_setup(settings.identity_threshold)
+    enabled = not (request.no_identity or settings.no_identity)
+    identity = identity_setup(settings.identity_threshold, enabled=enabled)
     if request.min_likeness is not None and not identity.available:
         raise UsageError(
             "--min-likeness needs the identity extra: pip install 'pinglass[identity]' "
             f"({identity.reason})"
         )
     refs = score_folder(
-        request.refs_dir, workers=min(4, os.cpu_count() or 2), face_check=identity.check
+        request.refs_dir,
+        workers=min(4, os.cpu_count() or 2),
+        face_check=identity.check,
+        detector=identity.detector,
     )
     chosen = select(refs, k=request.refs_top)
     if not chosen:

@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     """Largest output image pinglass will download, in MB."""
     identity_threshold: float = Field(default=0.6, gt=0, le=2)
     """Face-embedding distance above which a reference is ``not_same_person`` (identity extra)."""
+    no_identity: bool = False
+    """Skip the identity checks (dlib) even when the extra is installed: faster scoring."""
     prices: dict[str, Decimal] = Field(default_factory=dict)
     """Price overrides: ``"provider/model" = USD per unit`` (``[prices]`` in pinglass.toml)."""
     subjects_dir: Path = Path("subjects")
@@ -173,6 +175,7 @@ class _TomlFile(BaseModel):
     request_timeout: float | None = None
     max_download_mb: float | None = None
     identity_threshold: float | None = None
+    no_identity: bool | None = None
     prices: dict[str, Decimal] | None = None
     subjects_dir: Path | None = None
     base_urls: dict[str, str] | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["JsonOpt", "OutOpt", "PresetOpt", "QuietOpt", "VerboseOpt", "YesOpt"]
+__all__ = ["JsonOpt", "NoIdentityOpt", "OutOpt", "PresetOpt", "QuietOpt", "VerboseOpt", "YesOpt"]
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Machine-readable JSON on stdout; humans read stderr.")
@@ -24,4 +24,11 @@ PresetOpt = Annotated[
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="Output folder (default ./pinglass-out/<preset>-<time>)."),
+]
+NoIdentityOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-identity",
+        help="Skip the identity checks (dlib) even when installed; faster. Setting: no_identity.",
+    ),
 ]

@@ -13,7 +13,15 @@ from rich.table import Table
 
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
-from pinglass.cli._options import JsonOpt, OutOpt, PresetOpt, QuietOpt, VerboseOpt, YesOpt
+from pinglass.cli._options import (
+    JsonOpt,
+    NoIdentityOpt,
+    OutOpt,
+    PresetOpt,
+    QuietOpt,
+    VerboseOpt,
+    YesOpt,
+)
 from pinglass.cli._output import emit_json, make_console
 from pinglass.errors import BudgetRefused, ExitCode, UsageError
 
@@ -59,6 +67,7 @@ def generate(
     reroll: Annotated[
         int, typer.Option(help="At most this many extra images for --min-likeness.")
     ] = 0,
+    no_identity: NoIdentityOpt = False,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -87,6 +96,7 @@ def generate(
             fresh=fresh,
             min_likeness=min_likeness,
             reroll=reroll,
+            no_identity=no_identity,
         )
         session = prepare(request, load_settings())
         _show_plan(console, session)

@@ -9,7 +9,7 @@ import typer
 
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
-from pinglass.cli._options import JsonOpt, QuietOpt
+from pinglass.cli._options import JsonOpt, NoIdentityOpt, QuietOpt
 from pinglass.cli._output import emit_json, make_console
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def refs_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=16, help="Photos scored in parallel.")
     ] = 2,
+    no_identity: NoIdentityOpt = False,
 ) -> None:
     """Score and rank reference photos; explain every rejection and penalty.
 
@@ -50,8 +51,12 @@ def refs_command(
         from pinglass.refs import score_folder
         from pinglass.settings import load_settings
 
-        identity = identity_setup(load_settings().identity_threshold)
-        report = score_folder(folder, workers=workers, face_check=identity.check)
+        settings = load_settings()
+        enabled = not (no_identity or settings.no_identity)
+        identity = identity_setup(settings.identity_threshold, enabled=enabled)
+        report = score_folder(
+            folder, workers=workers, face_check=identity.check, detector=identity.detector
+        )
         if identity.reason and not json_output and not quiet:
             console.print(f"[dim]{escape(identity.reason)}[/]")
         if json_output:
@@ -99,15 +104,16 @@ def _render(console: Console, folder: Path, report: RefsReport, *, summary: bool
             escape(ref.file),
             f"{ref.score:.0f}",
             _number(ref, "face_px", "d"),
-            _number(ref, "sharpness", ".0f"),
+            _number(ref, "sharpness", ".2f"),
             _number(ref, "luminance_mean", ".2f"),
             _number(ref, "lighting_uniformity", ".2f"),
             _verdict(ref),
         )
     console.print(table)
     console.print(
-        "[bold]why[/] (face px: width of the face; sharp: Laplacian variance on the "
-        "face; expo: mean face luminance 0-1; light: lighting, left/right match 0-1)"
+        "[bold]why[/] (face px: width of the face; sharp: detail the face keeps at a fixed "
+        "scale, about 0.6-0.9 in focus; expo: mean face luminance 0-1; light: lighting, "
+        "left/right match 0-1)"
     )
     for ref in report.references:
         console.print(f"- [bold]{escape(ref.file)}[/] {_verdict(ref)}: {escape(_why(ref))}")

@@ -74,6 +74,11 @@ class FaceAnalyzer:
 
     def detect(self, rgb: np.ndarray) -> Box | None:
         """Return the largest face's box in ``rgb``'s pixels, or ``None`` when there is no face."""
+        found = self.detect_all(rgb)
+        return found[0] if found else None
+
+    def detect_all(self, rgb: np.ndarray) -> list[Box]:
+        """Every face's box in ``rgb``'s pixels (a grey image works too), largest first."""
         image = _as_rgb(rgb)
         height, width = image.shape[:2]
         scale = min(1.0, self._detect_side / max(height, width))
@@ -83,15 +88,14 @@ class FaceAnalyzer:
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         with self._lock:
             rects = self._run_detector(small, 0) or self._run_detector(small, 1)
-        if not rects:
-            return None
-        best = max(rects, key=lambda r: r.width() * r.height())
-        left, top = max(0, round(best.left() / scale)), max(0, round(best.top() / scale))
-        right = min(width, round((best.right() + 1) / scale))
-        bottom = min(height, round((best.bottom() + 1) / scale))
-        if right <= left or bottom <= top:
-            return None
-        return (left, top, right, bottom)
+        boxes: list[Box] = []
+        for rect in sorted(rects, key=lambda r: r.width() * r.height(), reverse=True):
+            left, top = max(0, round(rect.left() / scale)), max(0, round(rect.top() / scale))
+            right = min(width, round((rect.right() + 1) / scale))
+            bottom = min(height, round((rect.bottom() + 1) / scale))
+            if right > left and bottom > top:
+                boxes.append((left, top, right, bottom))
+        return boxes
 
     def landmarks(self, rgb: np.ndarray, box: Box | None = None) -> Landmarks | None:
         """Return the five landmarks and the size and pose they imply, or ``None`` (no face).

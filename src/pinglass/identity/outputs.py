@@ -24,12 +24,15 @@ from pinglass.identity.likeness import Likeness
 
 if TYPE_CHECKING:
     import numpy as np
+    import numpy.typing as npt
 
     from pinglass.identity.analyzer import FaceAnalyzer
     from pinglass.identity.refcheck import IdentityCheck
     from pinglass.identity.scorer import LikenessScorer
+    from pinglass.refs.analysis import Detector
+    from pinglass.refs.faces import Box as RefBox
 
-__all__ = ["IdentitySetup", "RunLikeness", "setup"]
+__all__ = ["NO_IDENTITY_REASON", "IdentitySetup", "RunLikeness", "setup"]
 
 
 @dataclass(slots=True)
@@ -48,6 +51,22 @@ class IdentitySetup:
     def available(self) -> bool:
         """True when the identity checks run."""
         return self.analyzer is not None
+
+    @property
+    def detector(self) -> Detector | None:
+        """dlib's face detector as reference scoring's second opinion (``None`` when off)."""
+        analyzer = self.analyzer
+        if analyzer is None:
+            return None
+
+        def find(gray: npt.NDArray[np.uint8]) -> list[RefBox]:
+            from pinglass.refs.faces import Box as RefBox
+
+            return [
+                RefBox(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in analyzer.detect_all(gray)
+            ]
+
+        return find
 
     def embed_references(self, crops: Iterable[tuple[str, bytes]]) -> None:
         """Keep the embeddings of the chosen references: ``(file, prepared crop bytes)`` pairs.
@@ -69,14 +88,22 @@ class IdentitySetup:
                 self.references[name] = vector
 
 
-def setup(threshold: float = DEFAULT_THRESHOLD) -> IdentitySetup:
+NO_IDENTITY_REASON = "identity checks skipped: turned off (--no-identity or no_identity = true)"
+"""What the report says when the user turned the identity checks off."""
+
+
+def setup(threshold: float = DEFAULT_THRESHOLD, *, enabled: bool = True) -> IdentitySetup:
     """Load the models and build the reference check, or say why identity checks are skipped.
+
+    ``enabled=False`` skips them even when the extra is installed (``--no-identity``).
 
     Raises:
         ValueError: ``threshold`` is not positive.
     """
     if not threshold > 0:
         raise ValueError(f"threshold must be positive, got {threshold}")
+    if not enabled:
+        return IdentitySetup(reason=NO_IDENTITY_REASON, threshold=threshold)
     reason = unavailable_reason()
     if reason is not None:
         return IdentitySetup(reason=reason, threshold=threshold)

@@ -4,13 +4,14 @@
 decodes the file (reduced, upright), fits dlib's 5 landmarks in the face box reference scoring
 found, and computes the 128-d embedding there. Then:
 
-* **Size.** Inter-eye distance in original pixels through OFIQ's curve
-  (:func:`~pinglass.identity.geometry.inter_eye_score`: 50 at 70 px, 73 at 90 px) costs up to
-  10 points: ``10 * (1 - score / 100)``.
+* **Size.** Inter-eye distance in original pixels and its OFIQ quality
+  (:func:`~pinglass.identity.geometry.inter_eye_score`: 50 at 70 px, 73 at 90 px) are reported
+  as metrics. They cost nothing: reference scoring's face-size penalty already judges the same
+  thing, and one cause should not cost twice.
 * **Pose.** Landmark roll beyond 8 deg costs up to 6 points (linear to 20 deg) and estimated yaw
-  beyond 12 deg up to 10 (linear to 35 deg). These add to reference scoring's Haar-eye pose
-  penalties on purpose: the Haar eye finder misses moderate turns that the nose landmark shows,
-  and a turned face is the commonest reason a provider's likeness drifts.
+  beyond 12 deg up to 10 (linear to 35 deg). The landmarks are better evidence than the Haar
+  eye finder, so these replace reference scoring's eye-based pose penalties (kind ``pose``)
+  instead of adding to them.
 * **One person.** The embeddings go to :func:`~pinglass.identity.consistency.consistency` (best
   photo first); a photo farther than ``threshold`` from the set's medoid is rejected as
   ``not_same_person`` with the distance in the reason.
@@ -49,34 +50,28 @@ def _linear(value: float, low: float, high: float) -> float:
 
 
 def landmark_penalties(marks: Landmarks, scale: float = 1.0) -> tuple[Penalty, ...]:
-    """Size and pose penalties, in words with the numbers, from one face's landmarks.
+    """Pose penalties (kind ``pose``), in plain words with the numbers, from the landmarks.
 
-    ``scale`` is analysed pixels per original pixel (so ``inter_eye_px / scale`` is in original
-    pixels). Deductions under half a point are left out.
+    ``scale`` is analysed pixels per original pixel; it is kept for callers that pass it (the
+    size of the face is judged by reference scoring). Deductions under half a point are left
+    out.
     """
-    eyes_px = marks.inter_eye_px / scale
-    quality = inter_eye_score(eyes_px)
+    del scale
     found = [
         (
-            round(10 * (1 - quality / 100), 1),
-            f"eyes only {eyes_px:.0f} px apart (OFIQ inter-eye quality {quality:.0f}/100; "
-            "90 px scores 73)",
-        ),
-        (
             round(6 * _linear(abs(marks.roll_deg), 8, 20), 1),
-            f"head tilted {abs(marks.roll_deg):.0f} deg by the eye landmarks (level within 8)",
+            f"head tilted: eyes {abs(marks.roll_deg):.0f} deg off level",
         ),
         (
             round(10 * _linear(abs(marks.yaw_deg), 12, 35), 1),
-            f"head turned about {abs(marks.yaw_deg):.0f} deg {_side(marks.yaw_deg)} by the nose "
-            "landmark (frontal within 12)",
+            f"head turned about {abs(marks.yaw_deg):.0f} deg {_side(marks.yaw_deg)}",
         ),
     ]
-    return tuple(Penalty(p, f"{text} (-{p:g})") for p, text in found if p >= _MIN_POINTS)
+    return tuple(Penalty(p, f"{text} (-{p:g})", "pose") for p, text in found if p >= _MIN_POINTS)
 
 
 def _side(yaw: float) -> str:
-    return "to the image right" if yaw > 0 else "to the image left"
+    return "to the right of the picture" if yaw > 0 else "to the left of the picture"
 
 
 class IdentityCheck:

@@ -18,19 +18,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from pinglass.errors import RefsError
-from pinglass.refs.analysis import Analysis, analyse_photo
+from pinglass.refs.analysis import Analysis, Detector, analyse_photo
 from pinglass.refs.checks import CheckOutcome, FaceCheck, FacePhoto
 from pinglass.refs.decode import IMAGE_SUFFIXES
 from pinglass.refs.dedupe import DUPLICATE_DISTANCE, hamming
 from pinglass.refs.models import RefScore, RefsReport, RejectedReason
 from pinglass.refs.prepare import prepare
-from pinglass.refs.scoring import Verdict, evaluate
+from pinglass.refs.scoring import Verdict, evaluate, set_sharpness
 
 __all__ = [
     "CheckOutcome",
+    "Detector",
     "FaceCheck",
     "FacePhoto",
     "RefScore",
@@ -78,14 +80,19 @@ def _single_threaded_cv2(workers: int) -> Iterator[None]:
 
 
 def score_folder(
-    folder: Path, *, workers: int = 2, face_check: FaceCheck | None = None
+    folder: Path,
+    *,
+    workers: int = 2,
+    face_check: FaceCheck | None = None,
+    detector: Detector | None = None,
 ) -> RefsReport:
     """Score every photo in ``folder``: usable ones best first (ranked), rejected ones last.
 
     Photos are decoded at reduced size on ``workers`` threads (OpenCV releases the GIL), one
     photo per thread at a time. ``face_check`` is optional extra analysis (see
-    :mod:`pinglass.refs.checks`). A bad photo never stops the run: it is rejected as
-    ``unreadable`` with the reason. Reads only; idempotent.
+    :mod:`pinglass.refs.checks`); ``detector`` is a second-opinion face detector asked when the
+    cascades find no face (the identity extra's dlib detector). A bad photo never stops the
+    run: it is rejected as ``unreadable`` with the reason. Reads only; idempotent.
 
     Raises :class:`~pinglass.errors.RefsError` when the folder itself cannot be used.
     """
@@ -94,8 +101,9 @@ def score_folder(
         _single_threaded_cv2(workers),
         ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pinglass-refs") as pool,
     ):
-        analyses = list(pool.map(analyse_photo, photos))
-    verdicts = {a.file: evaluate(a) for a in analyses}
+        analyses = list(pool.map(partial(analyse_photo, fallback=detector), photos))
+    reference = set_sharpness(analyses)
+    verdicts = {a.file: evaluate(a, reference) for a in analyses}
     if face_check is not None:
         _apply_check(folder, analyses, verdicts, face_check)
     _mark_duplicates(analyses, verdicts)
@@ -113,26 +121,33 @@ def _apply_check(
     outcomes: Mapping[str, CheckOutcome] = check(candidates) if candidates else {}
     for file, outcome in outcomes.items():
         old = verdicts[file]
-        penalties = old.penalties + outcome.penalties
-        score = round(max(0.0, old.score - sum(p.points for p in outcome.penalties)), 1)
+        replaced = {p.kind for p in outcome.penalties if p.kind}  # a better judge of the same thing
+        kept = tuple(p for p in old.penalties if not (p.kind and p.kind in replaced))
+        penalties = tuple(sorted(kept + outcome.penalties, key=lambda p: -p.points))
+        score = round(max(0.0, 100.0 - sum(p.points for p in penalties)), 1)
         metrics = old.metrics | dict(outcome.metrics)
         verdicts[file] = Verdict(score, penalties, outcome.reason, outcome.detail, metrics)
 
 
 def _mark_duplicates(analyses: list[Analysis], verdicts: dict[str, Verdict]) -> None:
-    """Reject a photo whose face hash matches a better-scoring usable photo's."""
+    """Reject a photo whose face or frame hash matches a better-scoring usable photo's."""
     usable = [a for a in analyses if a.phash is not None and verdicts[a.file].reason is None]
     usable.sort(key=lambda a: (-verdicts[a.file].score, a.file))
     kept: list[tuple[str, int]] = []
+    frames: list[tuple[str, int]] = []
     for a in usable:
-        match = _closest(a.phash, kept)
+        match, what = _closest(a.phash, kept), "face"
+        if match is None:
+            match, what = _closest(a.frame_hash, frames), "whole-photo"
         if match is None:
             kept.append((a.file, a.phash or 0))
+            if a.frame_hash is not None:
+                frames.append((a.file, a.frame_hash))
             continue
         old = verdicts[a.file]
         detail = (
             f"near-duplicate of {match[0]}, which scores higher "
-            f"(face hashes differ in {match[1]} of 63 bits)"
+            f"({what} hashes differ in {match[1]} of 63 bits)"
         )
         verdicts[a.file] = Verdict(old.score, old.penalties, "duplicate", detail, old.metrics)
 

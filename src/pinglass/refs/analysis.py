@@ -6,12 +6,15 @@ pixels of more than ``workers`` photos alive.
 
 When the face is smaller than :data:`~pinglass.refs.metrics.FACE_SIZE` px in the reduced decode,
 the photo is decoded once more with less DCT reduction, so a small face in a large photo is
-measured at its own detail instead of being upsampled (which would read as blur).
+measured at its own detail instead of being upsampled (which would read as blur). When no face is
+found at all, it is decoded finer once more (long side up to :data:`SMALL_FACE_SIDE` px) and
+searched for small faces only, so a face too small to use is reported as such, not as absent.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,10 +26,13 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["WORK_SIDE", "Analysis", "FaceMeasures", "analyse_photo"]
+__all__ = ["WORK_SIDE", "Analysis", "Detector", "FaceMeasures", "analyse_photo"]
 
 WORK_SIDE = 400
 """Smallest long side, in px, of the reduced decode (a 12 MP JPEG decodes at 1/8: 500 px)."""
+
+SMALL_FACE_SIDE = 1280
+"""Long side, in px, of the last look for small faces (a 32 px face there is found)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +42,8 @@ class FaceMeasures:
     face_px: float
     face_share: float
     sharpness: float
-    sharpness_coarse: float
+    """Detail ratio at the fixed face scale (see :func:`pinglass.refs.metrics.sharpness`)."""
+    laplacian: float
     exposure: metrics.Exposure
     uniformity: float
     contrast: metrics.Contrast
@@ -53,20 +60,35 @@ class Analysis:
     error: str | None = None
     face_count: int = 0
     second_face_ratio: float = 0.0
+    cut_off: float = 0.0
+    """Share of the face's width outside the frame (0 when the face is whole)."""
     face_box: tuple[int, int, int, int] | None = None
     measures: FaceMeasures | None = None
     phash: int | None = None
+    frame_hash: int | None = None
+    """pHash of the whole upright frame: a re-saved or resized copy of the shot matches it even
+    when the face box lands a few pixels apart (which moves the face hash)."""
 
 
-def analyse_photo(path: Path) -> Analysis:
+Detector = Callable[["npt.NDArray[np.uint8]"], list[faces.Box]]
+"""A second-opinion face detector: faces in a grey working image, largest first."""
+
+
+def analyse_photo(path: Path, fallback: Detector | None = None) -> Analysis:
     """Decode ``path`` at reduced size and measure its largest face.
 
+    ``fallback`` (the identity extra's dlib detector) is asked when the cascades find no face.
     Never raises for a bad file: the reason lands in :attr:`Analysis.error`.
     """
     try:
         header = read_header(path)
         decoded = decode_gray(path, header, min_side=WORK_SIDE)
-        boxes = faces.find_faces(decoded.gray)
+        found = faces.find_faces(decoded.gray)
+        boxes = found.boxes
+        if not boxes and fallback is not None:
+            boxes = fallback(decoded.gray)
+        if not boxes:
+            decoded, boxes = _small_faces(path, decoded)
         if not boxes:
             return Analysis(file=path.name, header=header)
         largest = boxes[0]
@@ -82,9 +104,11 @@ def analyse_photo(path: Path) -> Analysis:
         header=header,
         face_count=len(boxes),
         second_face_ratio=second,
+        cut_off=found.cut_off,
         face_box=(round(box.x), round(box.y), round(box.w), round(box.h)),
         measures=_measure(face, box, header, largest.w),
         phash=dedupe.phash(face),
+        frame_hash=dedupe.phash(decoded.gray),
     )
 
 
@@ -100,15 +124,29 @@ def _sharpen_view(path: Path, decoded: Decoded, box: faces.Box) -> tuple[Decoded
     return finer, box.scaled(finer.scale / decoded.scale)
 
 
+def _small_faces(path: Path, decoded: Decoded) -> tuple[Decoded, list[faces.Box]]:
+    """The last look: a finer decode searched for faces too small for the first passes."""
+    header = decoded.header
+    long_side = max(header.width, header.height)
+    if decoded.scale >= 1.0 and max(decoded.gray.shape) >= long_side:
+        finer = decoded
+    else:
+        finer = decode_gray(path, header, min_side=min(long_side, SMALL_FACE_SIDE))
+    small = faces.find_small_faces(
+        finer.gray, max_size=max(48, round(0.08 * max(finer.gray.shape)))
+    )
+    return (finer, small) if small else (decoded, [])
+
+
 def _measure(
     face: npt.NDArray[np.uint8], box: faces.Box, header: Header, measured_at: float
 ) -> FaceMeasures:
-    fine, coarse = metrics.sharpness(face)
+    detail, laplacian = metrics.sharpness(face)
     return FaceMeasures(
         face_px=box.w,
         face_share=math.sqrt(box.area / (header.width * header.height)),
-        sharpness=fine,
-        sharpness_coarse=coarse,
+        sharpness=detail,
+        laplacian=laplacian,
         exposure=metrics.exposure(face),
         uniformity=metrics.lighting_uniformity(face),
         contrast=metrics.contrast(face),

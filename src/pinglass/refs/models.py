@@ -15,6 +15,7 @@ __all__ = ["MetricValue", "RefScore", "RefsReport", "RejectedReason"]
 RejectedReason = Literal[
     "unreadable",
     "no_face",
+    "face_cut_off",
     "multiple_faces",
     "face_too_small",
     "duplicate",
