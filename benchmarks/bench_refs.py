@@ -12,7 +12,13 @@ after the first 13) into a temporary folder, then measures in the same run:
   Laplacian variance of the whole image (OpenCV's default threading). It is slow, so it runs on
   NAIVE_COUNT of the photos and reports ms per photo.
 
-Targets (issue 3): pinglass at least 20x faster than naive and under 60 ms per photo on 2 cores.
+Both ``pinglass`` runs are timed: with ``--no-identity`` (what the default install does: no dlib)
+and, when the identity extra is installed, with it (dlib detection, landmarks and embeddings).
+
+Targets (issue 13), stated against the naive figure because other work shares this machine's two
+cores and absolute milliseconds move with it: the default install <= 25 ms per photo and the
+identity extra <= 60 ms per photo when naive takes its unloaded 1614 ms (issue 3's figure), that
+is naive/ours >= 64.6x and >= 26.9x. Run it a few times: the ratios are what to compare.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_refs"
 PIXELS = 12_000_000
 ROUNDS = 3
 NAIVE_COUNT = 4
-TARGET_MS = 60.0
-TARGET_RATIO = 20.0
+NAIVE_UNLOADED_MS = 1614.0
+TARGET_DEFAULT_MS = 25.0
+TARGET_IDENTITY_MS = 60.0
 
 
 def make_photos(folder: Path, count: int) -> list[Path]:
@@ -90,6 +97,9 @@ def naive_ms(paths: list[Path]) -> float:
 
 def main(argv: list[str]) -> int:
     count = int(argv[1]) if len(argv) > 1 else 20
+    from pinglass.identity import available
+
+    with_identity = available()
     with tempfile.TemporaryDirectory(prefix="pinglass-bench-") as tmp:
         folder = Path(tmp)
         print(f"writing {count} JPEGs of 12 MP into {folder} ...", flush=True)
@@ -97,24 +107,34 @@ def main(argv: list[str]) -> int:
         size_mb = sum(p.stat().st_size for p in paths) / count / 2**20
         print(f"  {count} photos, {size_mb:.1f} MB each, {os.cpu_count()} CPUs")
         startup = time_process(["--help"])
-        whole = time_process(["refs", str(folder), "--json"])
+        plain = time_process(["refs", str(folder), "--json", "--no-identity"])
+        ident = time_process(["refs", str(folder), "--json"]) if with_identity else None
         out = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "pinglass", "refs", str(folder), "--json"],
+            [sys.executable, "-m", "pinglass", "refs", str(folder), "--json", "--no-identity"],
             capture_output=True,
             check=True,
         )
         usable = sum(r["usable"] for r in json.loads(out.stdout)["references"])
         naive = naive_ms(paths[:NAIVE_COUNT])
-    ours = 1000 * whole / count
-    ratio = naive / ours
-    print(f"pinglass refs (whole process): {ours:7.1f} ms/photo  ({whole:.2f} s for {count})")
     share = 1000 * startup / count
-    print(f"  of which CLI start-up:       {share:7.1f} ms/photo  ({startup:.2f} s, --help)")
-    print(f"naive (full decode + Haar):    {naive:7.1f} ms/photo  (mean of {NAIVE_COUNT})")
-    print(f"speed-up: {ratio:.1f}x   usable photos found: {usable} of {count}")
-    ok = ours < TARGET_MS and ratio >= TARGET_RATIO
-    verdict = "met" if ok else "MISSED"
-    print(f"targets: < {TARGET_MS:.0f} ms/photo and >= {TARGET_RATIO:.0f}x: {verdict}")
+    print(f"naive (full decode + Haar):          {naive:8.1f} ms/photo  (mean of {NAIVE_COUNT})")
+    print(f"  of which CLI start-up (--help):    {share:8.1f} ms/photo")
+    rows = [("pinglass refs --no-identity", plain, TARGET_DEFAULT_MS)]
+    if ident is not None:
+        rows.append(("pinglass refs (identity extra)", ident, TARGET_IDENTITY_MS))
+    for label, seconds, target_ms in rows:
+        ours = 1000 * seconds / count
+        ratio = naive / ours
+        need = NAIVE_UNLOADED_MS / target_ms
+        at_unloaded = NAIVE_UNLOADED_MS / ratio
+        verdict = "met" if ratio >= need else "MISSED"
+        print(
+            f"{label:34s} {ours:8.1f} ms/photo  naive/ours {ratio:5.1f}x (target >= {need:.1f}x:"
+            f" {verdict}; {at_unloaded:.0f} ms/photo at naive's unloaded speed)"
+        )
+    if ident is None:
+        print("identity extra not installed: only the default install was timed")
+    print(f"usable photos found: {usable} of {count}")
     return 0
 
 

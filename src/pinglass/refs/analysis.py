@@ -31,8 +31,8 @@ __all__ = ["WORK_SIDE", "Analysis", "Detector", "FaceMeasures", "analyse_photo"]
 WORK_SIDE = 400
 """Smallest long side, in px, of the reduced decode (a 12 MP JPEG decodes at 1/8: 500 px)."""
 
-SMALL_FACE_SIDE = 1280
-"""Long side, in px, of the last look for small faces (a 32 px face there is found)."""
+SMALL_FACE_SIDE = 960
+"""Long side, in px, of the last look for small faces: from 2.5 % of the long side (24 px)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,12 @@ Choices:
   and more); the second cascade never agrees with that hit. No histogram equalisation: it made
   the cascade see faces in helmets and lose half-shadowed ones.
 * **A second look before "no face".** When nothing is verified, the default cascade looks for
-  small faces only (``maxSize``) at twice the size; then the second cascade scans the
+  faces smaller than the first pass's smallest on the working image; then the second cascade
+  scans the
   image at :data:`SECOND_SIDE` px, on a copy padded by mirroring the left and right borders,
   so that a face cut by the frame edge is completed by its own mirror image and found there.
-  Such a face's box reaches past the frame: :attr:`Faces.cut_off` says so. Photos with a face
+  Such a face's box reaches past the frame: :attr:`Faces.cut_off` says so. Its box is re-framed
+  by the default cascade where that finds it, so face sizes keep one convention. Photos with a face
   at the fast size never pay for it. :func:`find_small_faces` is the last look, on a finer
   decode, for faces too small for either pass (a wide shot).
 * **Eyes for pose.** The eye cascade runs on the upper part of the normalised face crop, each
@@ -71,7 +73,7 @@ CUT_MARGIN = 0.12
 _MIN_FACE = 24  # the cascade's native window, px
 _DEFAULT = "haarcascade_frontalface_default.xml"
 _ALT2 = "haarcascade_frontalface_alt2.xml"
-_SMALL_FACE_MAX = 52  # small-face pass: faces up to this size at twice DETECT_SIDE
+_FIRST_MIN = 40  # first pass: faces from 12.5 % of the long side (the small windows cost most)
 _PAD = 0.2  # second look: share of the width mirrored onto the left and right borders
 
 _local = threading.local()
@@ -185,10 +187,30 @@ def _weight(gray: npt.NDArray[np.uint8], box: Box) -> float:
     return max(near, default=float("-inf"))
 
 
+def _refine(gray: npt.NDArray[np.uint8], box: Box) -> Box:
+    """The default cascade's box for the face at ``box`` (its size convention), else ``box``.
+
+    The two cascades frame a face differently (alt2's box is up to 15 % wider); face size is
+    judged on the default cascade's framing, so a face found by alt2 is re-framed by it.
+    """
+    roi, x0, y0, low, high = _roi(gray, box, 0.25)
+    if roi.shape[0] < low or roi.shape[1] < low:
+        return box
+    found = _cascade(_DEFAULT).detectMultiScale(
+        roi, 1.05, 2, minSize=(low, low), maxSize=(high, high)
+    )
+    near = [Box(x0 + x, y0 + y, w, h) for x, y, w, h in found]
+    near = [b for b in near if b.overlap(box) > 0.3]
+    return max(near, key=lambda b: b.overlap(box)) if near else box
+
+
 def _verified(
-    small: npt.NDArray[np.uint8], max_size: int | None = None, step: float = 1.1
+    small: npt.NDArray[np.uint8],
+    max_size: int | None = None,
+    step: float = 1.1,
+    min_size: int = 24,
 ) -> list[Box]:
-    kwargs: dict[str, Any] = {"minSize": (_MIN_FACE, _MIN_FACE)}
+    kwargs: dict[str, Any] = {"minSize": (min_size, min_size)}
     if max_size is not None:
         kwargs["maxSize"] = (max_size, max_size)
     rects = _cascade(_DEFAULT).detectMultiScale(small, step, 4, **kwargs)
@@ -216,7 +238,8 @@ def _second_look(gray: npt.NDArray[np.uint8]) -> tuple[list[Box], float]:
     found = _cascade(_ALT2).detectMultiScale(padded, 1.1, 3, minSize=(_MIN_FACE, _MIN_FACE))
     boxes: list[tuple[Box, float]] = []
     for x, y, w, h in found:
-        box = Box(float(x - pad), float(y), float(w), float(h))
+        box = _refine(padded, Box(float(x), float(y), float(w), float(h)))
+        box = Box(box.x - pad, box.y, box.w, box.h)
         cx, cy = box.x + box.w / 2, box.y + box.h / 2
         if not (0 <= cx < width and 0 <= cy < height):
             continue  # a mirror image of a face in the frame
@@ -230,7 +253,7 @@ def _second_look(gray: npt.NDArray[np.uint8]) -> tuple[list[Box], float]:
 def find_faces(gray: npt.NDArray[np.uint8]) -> Faces:
     """Verified faces in ``gray`` (working-image px), largest first; see the module docstring."""
     small, ratio = _shrink(gray, DETECT_SIDE)
-    boxes = sorted(_verified(small), key=lambda b: b.area, reverse=True)
+    boxes = sorted(_verified(small, min_size=_FIRST_MIN), key=lambda b: b.area, reverse=True)
     if boxes:
         scaled = [b.scaled(1.0 / ratio) for b in boxes]
         if not _touches_edge(boxes[0], small.shape[1], small.shape[0]):
@@ -238,12 +261,11 @@ def find_faces(gray: npt.NDArray[np.uint8]) -> Faces:
         found, cut = _second_look(gray)  # how far past the edge does it reach?
         same = bool(found) and found[0].overlap(scaled[0]) > 0.2
         return Faces(scaled, cut_off=cut if same else 0.0)
-    if max(gray.shape[:2]) > DETECT_SIDE:  # small faces, at twice the size
-        twice, ratio = _shrink(gray, 2 * DETECT_SIDE)
-        small_faces = _verified(twice, _SMALL_FACE_MAX)
+    if ratio < 1.0:  # faces below the first pass's smallest, at the working size
+        limit = round(_FIRST_MIN / ratio) + 4
+        small_faces = sorted(_verified(gray, limit), key=lambda b: b.area, reverse=True)
         if small_faces:
-            ordered = sorted(small_faces, key=lambda b: b.area, reverse=True)
-            return Faces([b.scaled(1.0 / ratio) for b in ordered], second_look=True)
+            return Faces(small_faces, second_look=True)
     found, cut = _second_look(gray)
     return Faces(found, cut_off=cut, second_look=bool(found))
 
