@@ -26,11 +26,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from pinglass.refs import Detector, FaceCheck, RefScore, score_folder
+from pinglass.refs import FaceCheck, RefScore, score_folder
+
+if TYPE_CHECKING:
+    from pinglass.refs.analysis import Detector
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "refs"
 CLEAN_FACE_PX = 220
