@@ -86,3 +86,30 @@ def test_decode_refuses_garbage_empty_and_bombs() -> None:
     data[16:29] = ihdr
     data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
     assert decode_rgb(bytes(data)) is None
+
+
+def test_no_identity_skips_the_checks_even_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pinglass.identity.outputs import NO_IDENTITY_REASON, setup
+    from pinglass.settings import Settings
+
+    off = setup(enabled=False)
+    assert not off.available and off.check is None and off.detector is None
+    assert off.reason == NO_IDENTITY_REASON
+    monkeypatch.setenv("PINGLASS_NO_IDENTITY", "1")
+    assert Settings(_env_file=None).no_identity is True  # type: ignore[call-arg]
+
+
+def test_refs_no_identity_flag_scores_without_dlib(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pinglass.cli import app
+
+    refs = Path(__file__).resolve().parents[2] / "sample_refs"
+    result = CliRunner().invoke(app, ["refs", str(refs), "--json", "--no-identity"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    doc = json.loads(result.stdout)
+    metrics = [r["metrics"] for r in doc["references"] if r["usable"]]
+    assert metrics and all("identity_distance" not in m for m in metrics)
+    assert {r["rejected_reason"] for r in doc["references"]} >= {"no_face", "duplicate"}
