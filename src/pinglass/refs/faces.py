@@ -228,13 +228,14 @@ def _verified(
 
 
 def _second_look(gray: npt.NDArray[np.uint8]) -> tuple[list[Box], float]:
-    """The second cascade at twice the size on a mirror-padded copy; boxes in ``gray`` px."""
+    """The second cascade at :data:`SECOND_SIDE` on a mirror-padded copy; boxes in ``gray`` px."""
     import cv2
+    import numpy as np
 
     small, ratio = _shrink(gray, SECOND_SIDE)
     height, width = small.shape[:2]
     pad = round(_PAD * width)
-    padded = cv2.copyMakeBorder(small, 0, 0, pad, pad, cv2.BORDER_REFLECT)
+    padded = np.asarray(cv2.copyMakeBorder(small, 0, 0, pad, pad, cv2.BORDER_REFLECT), np.uint8)
     found = _cascade(_ALT2).detectMultiScale(padded, 1.1, 3, minSize=(_MIN_FACE, _MIN_FACE))
     boxes: list[tuple[Box, float]] = []
     for x, y, w, h in found:
