@@ -245,7 +245,10 @@ def evaluate(a: Analysis, sharpness_reference: float | None = None) -> Verdict:
     base: dict[str, MetricValue] = {"width": h.width, "height": h.height, "format": h.format}
     m = a.measures
     if m is None:
-        detail = "no face found (frontal face detector, faces down to about 4% of the long side)"
+        detail = (
+            "no face found, also on a second, slower look for small, turned or cut-off faces "
+            "(faces from about 2.5% of the long side)"
+        )
         return Verdict(0.0, reason="no_face", detail=detail, metrics=base)
     metrics = base | _metrics(a, m, sharpness_reference)
     megapixels = h.width * h.height / 1e6
@@ -272,6 +275,9 @@ def evaluate(a: Analysis, sharpness_reference: float | None = None) -> Verdict:
         )
         return Verdict(score, penalties, "multiple_faces", detail, metrics)
     if m.face_px < MIN_FACE_PX:
-        detail = f"face only {m.face_px:.0f} px across (need >= {MIN_FACE_PX}): crop closer"
+        detail = (
+            f"there is a face, but only {m.face_px:.0f} px across (need >= {MIN_FACE_PX}): "
+            "crop closer or move nearer the camera"
+        )
         return Verdict(score, penalties, "face_too_small", detail, metrics)
     return verdict
