@@ -253,15 +253,18 @@ def checks(results: Sequence[Result]) -> list[tuple[str, bool, str]]:
         name = f"{r.case.base}/{r.case.kind}"
         ref = clean.get(r.case.base)
         if r.case.below_clean and ref is not None:
-            ok = r.given == "usable" and r.score < ref.score
-            out.append((name, ok, f"score {r.score:g} vs clean {ref.score:g}"))
+            ok = r.given == "usable" and ref.given == "usable" and r.score < ref.score
+            out.append(
+                (name, ok, f"score {r.score:g} ({r.given}) vs clean {ref.score:g} ({ref.given})")
+            )
         if r.case.penalty:
             words = r.case.penalty
             ok = any(w in p for p in r.penalties for w in words)
             out.append((name, ok, f"needs a penalty naming {'/'.join(words)}: {_short(r)}"))
         if r.case.keeps_quality:
             bad = [p for p in r.penalties if any(w in p for w in _QUALITY_WORDS)]
-            out.append((name, not bad and r.given == "usable", "; ".join(bad) or "no loss"))
+            why = "; ".join(bad) or ("no loss" if r.given == "usable" else f"rejected: {r.given}")
+            out.append((name, not bad and r.given == "usable", why))
     return out
 
 
