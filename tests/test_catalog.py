@@ -67,6 +67,8 @@ def test_providers_are_in_registry_order() -> None:
 def test_get_by_short_name_and_vendor_id() -> None:
     catalog = load_catalog()
     for entry in catalog.entries:
+        if entry.retired:
+            continue  # refused by name: test_retired_model_is_refused_naming_its_replacement
         assert catalog.get(entry.provider, entry.model) == entry
         assert catalog.get(entry.provider, entry.vendor_id).vendor_id == entry.vendor_id
 
@@ -99,8 +101,20 @@ def test_models_hides_retired_unless_asked() -> None:
 def test_default_falls_back_to_first_current_model() -> None:
     catalog = Catalog([_entry(model="old", retired=True), _entry(model="a"), _entry(model="b")])
     assert catalog.get("mock").model == "a"
-    # A retired model can still be named explicitly.
-    assert catalog.get("mock", "old").retired
+
+
+def test_retired_model_is_refused_naming_its_replacement() -> None:
+    catalog = load_catalog()
+    for provider, model, replacement in [
+        ("openai", "gpt-image-1", "gpt-image-2"),
+        ("google", "imagen-4", "gemini-3.1-flash-image"),
+    ]:
+        with pytest.raises(UsageError) as info:
+            catalog.get(provider, model)
+        message = str(info.value)
+        assert f"{provider}/{model} is retired" in message
+        assert f"use --model {replacement} instead" in message
+        assert catalog.get(provider, replacement).retired is False
 
 
 def test_default_when_every_model_is_retired_is_usage_error() -> None:

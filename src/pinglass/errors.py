@@ -97,6 +97,8 @@ class PresetError(UsageError):
         self.file = str(file)
         self.line = line
         self.col = col
+        self.detail = " ".join(message.split())
+        """The message without the ``file:line:`` prefix."""
         where = self.file
         if line is not None:
             where += f":{line}"

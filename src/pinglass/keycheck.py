@@ -82,6 +82,8 @@ async def probe_keys(
         raise UsageError(f"unknown provider {provider!r}; choose one of: {', '.join(PROVIDERS)}")
     names = [p for p in PROVIDERS if p != "mock" and (provider is None or p == provider)]
     work = [(p, k) for p in names for k in keys.get(p, ())]
+    if provider == "mock":  # needs no key and is always ready: asked for by name, it says so
+        work = [("mock", ApiKey.of("", ""))]
     if not work:
         raise NoUsableProvider(_no_key_message(names))
     owned = client is None
@@ -95,7 +97,11 @@ async def probe_keys(
         )
     try:
         adapters = {p: _adapter(p, client, settings) for p in dict.fromkeys(p for p, _ in work)}
-        return list(await asyncio.gather(*(_probe_one(p, k, adapters[p]) for p, k in work)))
+        reports = await asyncio.gather(*(_probe_one(p, k, adapters[p]) for p, k in work))
+        return [
+            r.model_copy(update={"key": "none needed"}) if r.provider == "mock" else r
+            for r in reports
+        ]
     finally:
         if owned:
             await client.aclose()
@@ -141,7 +147,10 @@ async def _probe_one(name: str, key: ApiKey, adapter: Provider | UsageError) -> 
 def _no_key_message(names: Sequence[str]) -> str:
     variables = [v for p in names for v in PROVIDERS[p].key_env_vars[:1]]
     shown = ", ".join(variables[:6]) + (", …" if len(variables) > 6 else "")
+    several = f"{variables[0]}_1..N" if variables else "NAME_1..N"
+    if len(variables) > 1:
+        several = f"each also as NAME_1..N, e.g. {several}"
     return (
-        f"no provider key is configured: set {shown} (or NAME_1..N for several keys) "
+        f"no provider key is configured: set {shown} (or {several} for several keys) "
         "in the environment or .env; see `pinglass providers`"
     )

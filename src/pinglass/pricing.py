@@ -122,6 +122,11 @@ def _select(catalog: Catalog, provider: str | None, model: str | None) -> list[M
         return [catalog.get(provider, model)]
     if model is not None:
         found = [e for e in catalog.models() if model in (e.model, e.vendor_id)]
+        retired = [
+            e for e in catalog.models(include_retired=True) if model in (e.model, e.vendor_id)
+        ]
+        if not found and retired:
+            raise retired[0].retired_error()
         if not found:
             names = sorted({e.model for e in catalog.models()})
             raise UsageError(f"unknown model {model!r}; choose one of: {', '.join(names)}")

@@ -36,9 +36,10 @@ def test_comparison_json_identity_first_cheapest_first(
 def test_default_preset_and_table_with_warning_footnote(runner: CliRunner) -> None:
     result = runner.invoke(app, ["estimate"])
     assert result.exit_code == 0
-    assert result.stdout == ""
-    assert "business: 23 images at 896x1152" in result.stderr
-    assert "will not look like the person" in result.stderr
+    assert result.stderr == ""
+    assert "business: 23 images at 896x1152" in result.stdout
+    assert "will not look like the person" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("business: 23 images; cheapest")
 
 
 def test_one_model_without_references_warns(runner: CliRunner) -> None:
@@ -68,3 +69,31 @@ def test_bad_input_exits_2_with_one_line(runner: CliRunner, args: list[str], mes
     result = runner.invoke(app, ["estimate", *args])
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_provider_list_and_provider_model_as_generate_takes_them(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["estimate", "--provider", "replicate,fal/flux-pulid,fal/photomaker", "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    keys = [f"{m['provider']}/{m['model']}" for m in json.loads(result.stdout)["models"]]
+    assert sorted(keys) == ["fal/flux-pulid", "fal/photomaker", "replicate/flux-pulid"]
+    quiet = runner.invoke(app, ["estimate", "--provider", "fal/flux-pulid", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert quiet.stdout == "business: 23 images on fal/flux-pulid: $0.7906\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "replacement"),
+    [
+        (["--model", "gpt-image-1"], "gpt-image-2"),
+        (["--provider", "google", "--model", "imagen-4"], "gemini-3.1-flash-image"),
+    ],
+)
+def test_retired_model_is_refused_with_its_replacement(
+    runner: CliRunner, args: list[str], replacement: str
+) -> None:
+    result = runner.invoke(app, ["estimate", *args, "--json"])
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert "is retired" in error["message"] and f"--model {replacement}" in error["message"]

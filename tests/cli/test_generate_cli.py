@@ -191,6 +191,7 @@ def test_report_command_summarises_and_rebuilds_the_sheet(
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == report_of(out)
     assert "3 made" in result.stderr and (out / "contact-sheet.jpg").is_file()
+    assert "3 made" not in result.stdout  # with --json, stdout holds only the document
 
 
 def test_report_on_a_folder_without_a_run_exits_2(runner: CliRunner, tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_json_report_carries_likeness_and_rerolls(runner: CliRunner, tmp_path: P
     assert doc["totals"]["rerolls"] == 1
     assert all(i["likeness"]["score"] > 0.9 for i in doc["images"])
     assert doc["identity"]["scored"] == 2
-    assert "likeness: mean" in stderr and "1 re-rolls" in stderr
+    assert "likeness: mean" in stderr and "1 re-roll " in stderr
     report = runner.invoke(app, ["report", str(out)])
     assert report.exit_code == 0
     assert "weakest likeness" in report.stderr + report.stdout

@@ -41,11 +41,13 @@ def test_list_json(runner: CliRunner) -> None:
     assert {p["prompt_count"] for p in doc["presets"]} == {23}
 
 
-def test_list_table_goes_to_stderr(runner: CliRunner) -> None:
+def test_list_table_goes_to_stdout(runner: CliRunner) -> None:
     result = runner.invoke(app, ["presets", "list"])
     assert result.exit_code == 0
-    assert result.stdout == ""
-    assert "business" in result.stderr and "23" in result.stderr
+    assert result.stderr == ""
+    assert "business" in result.stdout and "23" in result.stdout
+    quiet = runner.invoke(app, ["presets", "list", "-q"])
+    assert quiet.stdout == "3 stock presets: business, casual, creative\n"
 
 
 def test_show_json_is_the_resolved_preset(runner: CliRunner) -> None:
@@ -62,7 +64,7 @@ def test_show_json_is_the_resolved_preset(runner: CliRunner) -> None:
 def test_show_table(runner: CliRunner) -> None:
     result = runner.invoke(app, ["presets", "show", "creative"])
     assert result.exit_code == 0
-    assert "film-noir" in result.stderr and "23 prompts" in result.stderr
+    assert "film-noir" in result.stdout and "23 prompts" in result.stdout
 
 
 def test_show_unknown_name_is_exit_2(runner: CliRunner) -> None:
@@ -75,7 +77,7 @@ def test_show_unknown_name_is_exit_2(runner: CliRunner) -> None:
 def test_validate_ok(runner: CliRunner) -> None:
     result = runner.invoke(app, ["presets", "validate", "casual"])
     assert result.exit_code == 0
-    assert result.stderr.startswith("ok ") and "23 prompts" in result.stderr
+    assert result.stdout.startswith("ok ") and "23 prompts" in result.stdout
 
 
 def test_validate_broken_file_is_one_line_and_exit_2(runner: CliRunner, tmp_path: Path) -> None:
@@ -95,7 +97,15 @@ def test_validate_json(runner: CliRunner) -> None:
     result = runner.invoke(app, ["presets", "validate", "broken.toml", "--json"])
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
-    assert doc["ok"] is False and doc["error"].startswith("broken.toml:10: prompt 2")
+    assert doc["ok"] is False and doc["error"]["message"].startswith("broken.toml:10: prompt 2")
+    assert doc["error"]["exit_code"] == 2 and doc["error"]["kind"] == "preset"
+    assert doc["problems"] == [
+        {
+            "file": "broken.toml",
+            "line": 10,
+            "message": "prompt 2 (id 'b'): steps: Input should be a valid integer (got 'many')",
+        }
+    ]
     result = runner.invoke(app, ["presets", "validate", "business", "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout) | {"ok": True, "error": None} == json.loads(result.stdout)
@@ -124,4 +134,4 @@ def test_new_into_a_folder(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["presets", "new", "solo", "--out", "mine"])
     assert result.exit_code == 0
     assert (tmp_path / "mine" / "solo.toml").is_file()
-    assert "wrote mine/solo.toml" in result.stderr
+    assert "wrote mine/solo.toml" in result.stdout

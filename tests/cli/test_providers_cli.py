@@ -34,10 +34,11 @@ def test_json_lists_models_with_key_variables_and_configured(
     assert "fal-key-0000000000000000" not in result.stdout
 
 
-def test_table_on_stderr_with_retired_on_request(runner: CliRunner) -> None:
+def test_table_on_stdout_with_retired_on_request(runner: CliRunner) -> None:
     result = runner.invoke(app, ["providers", "--retired"])
     assert result.exit_code == 0
-    assert result.stdout == ""
-    assert "replicate/flux-pulid *" in result.stderr
-    assert "gpt-image-1 (retired)" in result.stderr
-    assert "STABILITY_API_KEY STABILITY_KEY" in result.stderr
+    assert result.stderr == ""
+    assert "replicate/flux-pulid *" in result.stdout
+    assert "gpt-image-1 (retired)" in result.stdout
+    assert "STABILITY_API_KEY or STABILITY_KEY" in result.stdout
+    assert "Prices checked 2026-" in result.stdout

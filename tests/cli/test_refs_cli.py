@@ -73,7 +73,10 @@ def test_few_usable_photos_warn_with_advice(runner: CliRunner, few_refs: Path) -
     assert result.exit_code == 0
     assert "only 1 usable photo" in result.stderr
     assert "well-lit" in result.stderr
-    assert result.stdout == ""  # humans read stderr
+    assert "well-lit" not in result.stdout  # the warning is not part of the result
+    assert result.stdout.endswith("1 usable of 4.\n")
+    quiet = runner.invoke(app, ["refs", str(few_refs), "-q"])
+    assert (quiet.stdout, quiet.stderr) == ("1 usable of 4.\n", "")
 
 
 def test_table_lists_every_photo_with_its_verdict(runner: CliRunner) -> None:
@@ -81,7 +84,7 @@ def test_table_lists_every_photo_with_its_verdict(runner: CliRunner) -> None:
 
     assert result.exit_code == 0
     for name in ("IMG_0412.jpg", "IMG_0447.jpg", "no_face", "duplicate", "face px", "lighting"):
-        assert name in result.stderr
+        assert name in result.stdout
     assert "warning" not in result.stderr
 
 
@@ -96,7 +99,8 @@ def test_unusable_folder_exits_2_with_one_line(
     result = runner.invoke(app, ["refs", str(folder), "--json"])
 
     assert result.exit_code == 2
-    assert result.stdout == ""
+    assert json.loads(result.stdout)["error"]["exit_code"] == 2
+    assert json.loads(result.stdout)["error"]["kind"] == "refs"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error:")

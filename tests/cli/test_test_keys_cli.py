@@ -52,7 +52,7 @@ def test_json_contract_and_exit_1_when_a_key_fails(
         assert secret not in result.stdout and secret not in result.stderr
 
 
-def test_all_good_exits_0_with_a_table_on_stderr(
+def test_all_good_exits_0_with_a_table_on_stdout(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, no_network: respx.MockRouter
 ) -> None:
     monkeypatch.setenv("REPLICATE_API_TOKEN", GOOD)
@@ -61,10 +61,11 @@ def test_all_good_exits_0_with_a_table_on_stderr(
     no_network.get("https://api.stability.ai/v1/user/balance").respond(json={"credits": 12})
     result = runner.invoke(app, ["test-keys"])
     assert result.exit_code == 0
-    assert result.stdout == ""
-    assert "replicate" in result.stderr and "stability" in result.stderr
-    assert "12 credits" in result.stderr
-    assert GOOD not in result.stderr
+    assert result.stderr == ""
+    assert "replicate" in result.stdout and "stability" in result.stdout
+    assert "12 credits" in result.stdout
+    assert result.stdout.endswith("2 keys: 2 ok, 0 failed\n")
+    assert GOOD not in result.stdout
 
 
 def test_provider_filter(
@@ -83,6 +84,22 @@ def test_no_key_configured_exits_4_naming_the_variables(runner: CliRunner) -> No
     assert result.exit_code == 4
     assert "REPLICATE_API_TOKEN" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    as_json = runner.invoke(app, ["test-keys", "--json"])
+    assert as_json.exit_code == 4
+    assert json.loads(as_json.stdout)["error"]["kind"] == "no_usable_provider"
+
+
+def test_mock_needs_no_key_and_is_ok(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["test-keys", "--provider", "mock", "--json"])
+    assert result.exit_code == 0
+    (row,) = json.loads(result.stdout)["keys"]
+    assert (row["provider"], row["ok"], row["key"]) == ("mock", True, "none needed")
+
+
+def test_fal_hint_names_its_own_numbered_variables(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["test-keys", "--provider", "fal"])
+    assert result.exit_code == 4
+    assert "FAL_KEY (or FAL_KEY_1..N for several keys)" in result.stderr
 
 
 def test_unknown_provider_exits_2(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,7 +63,9 @@ class ModelEntry(BaseModel):
     default: bool = False
     """The provider's default model when ``--model`` is not given."""
     retired: bool = False
-    """Listed for reference only; never a default."""
+    """Listed for reference only; never a default, and refused when asked for by name."""
+    replaced_by: str | None = None
+    """For a retired model: the short name of the model to use instead (same provider)."""
     max_prompt_chars: int | None = Field(default=None, ge=1)
     """Longest prompt (and negative prompt) the model accepts, in characters; None when the
     provider documents no limit. Checked when a run is planned, before anything is sent."""
@@ -71,6 +73,14 @@ class ModelEntry(BaseModel):
     """Fixed model inputs sent with every request."""
     notes: str = ""
     """Anything a user should know when choosing it."""
+
+    def retired_error(self) -> UsageError:
+        """The refusal for naming a retired model, with its replacement."""
+        instead = f"; use --model {self.replaced_by} instead" if self.replaced_by else ""
+        return UsageError(
+            f"{self.key} is retired (the vendor no longer serves it, so every image would fail)"
+            f"{instead}; `pinglass providers` lists the current models"
+        )
 
     @property
     def key(self) -> str:
@@ -132,6 +142,10 @@ class Catalog:
             return current[0]
         for e in entries:
             if model in (e.model, e.vendor_id):
+                # A retired model's endpoint is shut down: every image would fail, so it is
+                # refused before anything is sent, naming what replaced it.
+                if e.retired:
+                    raise e.retired_error()
                 return e
         names = ", ".join(e.model for e in entries if not e.retired)
         raise UsageError(f"unknown model {model!r} for {provider}; choose one of: {names}")

@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pinglass.cli._text import money
 from pinglass.runner.events import (
     CostUpdated,
     Event,
@@ -31,7 +32,7 @@ from pinglass.runner.events import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["ProgressView"]
+__all__ = ["ProgressView", "QuietView"]
 
 _STATUS_STYLE = {"succeeded": "green", "reused": "cyan", "failed": "red", "not_run": "yellow"}
 
@@ -39,9 +40,19 @@ _STATUS_STYLE = {"succeeded": "green", "reused": "cyan", "failed": "red", "not_r
 class ProgressView:
     """An :class:`~pinglass.runner.events.Observer` that draws the run with rich."""
 
-    def __init__(self, console: Console, *, total: int, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        console: Console,
+        *,
+        total: int,
+        verbose: bool = False,
+        names: dict[int, str] | None = None,
+    ) -> None:
+        """``total`` counts every planned image, reused ones included: a reused image counts
+        as done on both sides of ``done/total``, and an image that was never run does not."""
         self.console = console
         self.verbose = verbose
+        self.names = names or {}
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -79,8 +90,11 @@ class ProgressView:
                 f"retry {event.attempt} in {event.wait_s:.1f}s ({event.kind})"
             )
             if self.verbose:
+                name = escape(self.names.get(event.index, ""))
                 self.console.print(
-                    f"  [yellow]retry[/] #{event.index:02d}: {escape(event.message)}"
+                    f"  [yellow]retrying[/] {event.index:02d} {name} (attempt {event.attempt},"
+                    f" in {event.wait_s:.1f}s): {escape(event.message)}",
+                    soft_wrap=True,
                 )
         elif isinstance(event, JobFinished):
             self._finished(event)
@@ -103,11 +117,12 @@ class ProgressView:
         if r.status != "reused":  # a failed image may carry a cost (billed failures)
             self.spent += r.cost_usd
             self.progress.update(self.task, cost=_money(self.spent, self.reserved))
-        self.progress.advance(self.task)
+        if r.status != "not_run":  # stopped before it was sent: not done
+            self.progress.advance(self.task)
         style = _STATUS_STYLE.get(r.status, "white")
         line = f"[{style}]{r.status:>9}[/] {r.index:02d} {escape(r.prompt_id)}"
         if r.status == "succeeded":
-            line += f" [dim]{r.provider} ${r.cost_usd:.4f} {r.latency_s or 0:.1f}s[/]"
+            line += f" [dim]{r.provider} {money(r.cost_usd)} {r.latency_s or 0:.1f}s[/]"
         if r.error is not None:
             line += f" [red]{escape(r.error.kind)}[/]: {escape(r.error.message)}"
         if r.status != "reused" or self.verbose:
@@ -121,7 +136,20 @@ class ProgressView:
 
 
 def _money(spent: Decimal, reserved: Decimal) -> str:
-    text = f"${spent:.4f}"
+    text = money(spent)
     if reserved > 0:
-        text += f" (+${reserved:.4f} in flight)"
+        text += f" (+{money(reserved)} in flight)"
     return text
+
+
+class QuietView:
+    """The observer for ``--quiet``: shows nothing (the summary line comes at the end)."""
+
+    def __enter__(self) -> QuietView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __call__(self, event: Event) -> None:
+        return None

@@ -6,16 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
-from pinglass.cli._options import JsonOpt, PresetOpt
-from pinglass.cli._output import emit_json, make_console
+from pinglass.cli._help import complete_model, complete_providers
+from pinglass.cli._layout import Col, show_rows
+from pinglass.cli._options import JsonOpt, PresetOpt, QuietOpt
+from pinglass.cli._output import Output, make_output
+from pinglass.cli._text import money, plural
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from pinglass.pricing import PriceRow
 
 __all__ = ["estimate"]
@@ -28,19 +28,32 @@ def estimate(
     *,
     preset: PresetOpt = "business",
     provider: Annotated[
-        str | None, typer.Option("--provider", help="Price only this provider's model.")
+        str | None,
+        typer.Option(
+            "--provider",
+            metavar="NAME[/MODEL],…",
+            help="Price only these: a provider, provider/model, or a list 'a,b' as generate takes.",
+            autocompletion=complete_providers,
+        ),
     ] = None,
     model: Annotated[
-        str | None, typer.Option("--model", help="Catalog short name (or vendor id).")
+        str | None,
+        typer.Option(
+            "--model",
+            metavar="MODEL",
+            help="Catalog short name (or vendor id).",
+            autocompletion=complete_model,
+        ),
     ] = None,
     json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Price a run: every model side by side (identity-keeping first, cheapest first), or one.
+    """Price a run: every model side by side (identity-keeping first, cheapest first), or some.
 
-    Example: [bold]pinglass estimate --preset business[/]
+    Example: [bold]pinglass estimate --preset business --provider replicate,fal/flux-pulid[/]
     """
-    console = make_console()
-    with exit_on_error(console):
+    output = make_output(json_output=json_output, quiet=quiet)
+    with exit_on_error(output):
         from pinglass.catalog import load_catalog
         from pinglass.presets import load_preset
         from pinglass.pricing import compare
@@ -48,16 +61,21 @@ def estimate(
 
         settings = load_settings()
         loaded = load_preset(preset)
-        rows = compare(
-            load_catalog(settings.prices),
-            loaded,
-            configured=set(collect_keys(merged_environ())),
-            provider=provider,
-            model=model,
-        )
+        catalog = load_catalog(settings.prices)
+        configured = set(collect_keys(merged_environ()))
+        wanted = _split(provider) or [None]
+        rows: list[PriceRow] = []
+        for i, item in enumerate(wanted):
+            name, _, short = (item or "").partition("/")
+            chosen = short or (model if i == 0 else None)
+            for row in compare(
+                catalog, loaded, configured=configured, provider=name or None, model=chosen
+            ):
+                if row not in rows:
+                    rows.append(row)
         size = f"{loaded.defaults.width}x{loaded.defaults.height}"
         if json_output:
-            emit_json(
+            output.document(
                 {
                     "preset": loaded.name,
                     "images": len(loaded.prompts),
@@ -66,47 +84,66 @@ def estimate(
                 }
             )
             return
-        _render(console, f"{escape(loaded.name)}: {len(loaded.prompts)} images at {size}", rows)
-        console.print("Estimates from catalog prices; per-second prices use a typical run time.")
+        title = f"{escape(loaded.name)}: {plural(len(loaded.prompts), 'image')} at {size}"
+        _render(output, title, rows)
+        output.result(
+            "Estimates from catalog prices (USD, 4 decimals; --json has 6); per-second prices use"
+            " a typical run time."
+        )
+        output.line(_summary(loaded.name, len(loaded.prompts), rows))
 
 
-def _render(console: Console, title: str, rows: list[PriceRow]) -> None:
-    """The comparison table, then the no-reference warning (one model) or a footnote."""
-    from rich import box
+def _split(value: str | None) -> list[str | None]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
-    table = Table(
-        title=title,
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
+
+def _summary(preset: str, images: int, rows: list[PriceRow]) -> str:
+    """The one-line result: the single model's price, or the cheapest identity-keeping one."""
+    if len(rows) == 1:
+        r = rows[0]
+        return f"{preset}: {plural(images, 'image')} on {r.provider}/{r.model}: {money(r.run_usd)}"
+    keeping = [r for r in rows if r.identity] or rows
+    best = min(keeping, key=lambda r: r.run_usd)
+    kind = "identity-keeping model" if best.identity else "model"
+    return (
+        f"{preset}: {plural(images, 'image')}; cheapest {kind} {best.provider}/{best.model}: "
+        f"{money(best.run_usd)} ({plural(len(rows), 'model')} compared)"
     )
+
+
+def _render(output: Output, title: str, rows: list[PriceRow]) -> None:
+    """The comparison table, then the no-reference warning (one model) or a footnote."""
     widest = max((len(f"{r.provider}/{r.model}") for r in rows), default=14)
-    # The model name is what a user copies into --provider/--model: never cut it.
-    table.add_column("provider/model", no_wrap=True, min_width=min(widest, 48))
-    table.add_column("run", justify="right", no_wrap=True, min_width=6)
-    table.add_column("per image", justify="right", no_wrap=True, min_width=9)
     # The raw price and unit only where there is room (also in --json and `providers`).
-    wide = console.width >= widest + 70
-    if wide:
-        table.add_column("price", no_wrap=True)
-    for column in ("refs", "identity", "key"):
-        table.add_column(column, no_wrap=True)
+    wide = output.out.width >= widest + 70
+    cols = [
+        Col("provider/model"),  # what a user copies into --provider/--model: never cut
+        Col("run", right=True),
+        Col("per image", right=True),
+        *([Col("price")] if wide else []),
+        Col("refs"),
+        Col("identity"),
+        Col("key"),
+    ]
+    cells = []
     for r in rows:
         flag = " [yellow]⚠[/]" if r.warning else ""
-        cells = [
-            escape(f"{r.provider}/{r.model}"),
-            f"${r.run_usd:.2f}",
-            f"${r.per_image_usd:.4f}",
-            *([f"${r.price}/{_UNIT.get(r.unit, r.unit)}"] if wide else []),
-            r.references + flag,
-            "[green]yes[/]" if r.identity else "no",
-            "[green]yes[/]" if r.key_configured else "no",
-        ]
-        table.add_row(*cells)
-    console.print(table)
+        cells.append(
+            [
+                escape(f"{r.provider}/{r.model}"),
+                money(r.run_usd),
+                money(r.per_image_usd),
+                *([f"${r.price}/{_UNIT.get(r.unit, r.unit)}"] if wide else []),
+                r.references + flag,
+                "[green]yes[/]" if r.identity else "no",
+                "[green]yes[/]" if r.key_configured else "no",
+            ]
+        )
+    show_rows(output, title, cols, cells)
     warned = [r for r in rows if r.warning]
     if len(rows) == 1 and warned:
-        console.print(f"[yellow]warning:[/] {escape(rows[0].model)} {warned[0].warning}")
+        output.warn(f"{escape(rows[0].model)} {warned[0].warning}")
     elif warned:
-        console.print(f"[yellow]⚠[/] {len(warned)} models {escape(str(warned[0].warning))}.")
+        output.result(
+            f"[yellow]⚠[/] {plural(len(warned), 'model')} {escape(str(warned[0].warning))}."
+        )

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
+from pinglass.cli._help import complete_model, complete_providers
 from pinglass.cli._options import (
     JsonOpt,
     NoIdentityOpt,
@@ -22,12 +23,12 @@ from pinglass.cli._options import (
     VerboseOpt,
     YesOpt,
 )
-from pinglass.cli._output import emit_json, make_console
+from pinglass.cli._output import Output, make_output
+from pinglass.cli._text import money, plural
 from pinglass.errors import BudgetRefused, ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
+    from pinglass.cli._progress import ProgressView, QuietView
     from pinglass.report.models import Report
     from pinglass.session import Session
 
@@ -42,18 +43,34 @@ def generate(
         str | None,
         typer.Option(
             "--provider",
+            metavar="NAME[/MODEL],…",
             help="Provider, or a fallback list 'a,b' (each may be provider/model).",
+            autocompletion=complete_providers,
         ),
     ] = None,
-    model: Annotated[str | None, typer.Option(help="Model short name or vendor id.")] = None,
-    out: OutOpt = None,
-    concurrency: Annotated[int | None, typer.Option(help="Images in flight at once.")] = None,
-    max_cost: Annotated[
-        str | None, typer.Option("--max-cost", help="Spend cap in USD; never exceeded.")
+    model: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODEL", help="Model short name or vendor id.", autocompletion=complete_model
+        ),
     ] = None,
-    refs_top: Annotated[int, typer.Option("--refs-top", help="Best references to use.")] = 5,
-    only: Annotated[str | None, typer.Option(help="Only these prompt ids (comma list).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Base seed for reproducible images.")] = None,
+    out: OutOpt = None,
+    concurrency: Annotated[
+        int | None, typer.Option(metavar="N", help="Images in flight at once.")
+    ] = None,
+    max_cost: Annotated[
+        str | None,
+        typer.Option("--max-cost", metavar="USD", help="Spend cap in US dollars; never exceeded."),
+    ] = None,
+    refs_top: Annotated[
+        int, typer.Option("--refs-top", metavar="K", help="Best references to use.")
+    ] = 5,
+    only: Annotated[
+        str | None, typer.Option(metavar="ID,…", help="Only these prompt ids (comma list).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(metavar="N", help="Base seed for reproducible images.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and price; send nothing.")] = (
         False
     ),
@@ -62,10 +79,14 @@ def generate(
     ] = False,
     min_likeness: Annotated[
         float | None,
-        typer.Option("--min-likeness", help="Re-roll images whose likeness (0-1) is below this."),
+        typer.Option(
+            "--min-likeness",
+            metavar="0-1",
+            help="Re-roll images whose likeness (0-1) is below this.",
+        ),
     ] = None,
     reroll: Annotated[
-        int, typer.Option(help="At most this many extra images for --min-likeness.")
+        int, typer.Option(metavar="N", help="At most this many extra images for --min-likeness.")
     ] = 0,
     no_identity: NoIdentityOpt = False,
     yes: YesOpt = False,
@@ -77,8 +98,8 @@ def generate(
 
     Example: pinglass generate ./refs --preset business --provider replicate --max-cost 2
     """
-    console = make_console(quiet=quiet)
-    with exit_on_error(console):
+    output = make_output(json_output=json_out, quiet=quiet)
+    with exit_on_error(output):
         from pinglass.session import GenerateRequest, check_budget, prepare, run
         from pinglass.settings import load_settings
 
@@ -99,26 +120,38 @@ def generate(
             no_identity=no_identity,
         )
         session = prepare(request, load_settings())
-        _show_plan(console, session)
+        _show_plan(output, session)
         if dry_run:
-            console.print("[bold]dry run:[/] nothing was sent and nothing was spent.")
+            est = session.estimate
+            output.line(
+                f"dry run: {plural(est.images, 'image')} on {session.plan.chain[0].key}, "
+                f"estimate {money(est.total_usd)}; nothing was sent and nothing was spent."
+            )
             if json_out:
-                emit_json(_dry_run_document(session))
+                output.document(_dry_run_document(session))
             return
         check_budget(session)
-        _confirm(console, session, yes=yes)
-        from pinglass.cli._progress import ProgressView
-
-        todo = session.estimate.images
-        with ProgressView(console, total=todo, verbose=verbose) as view:
-            report, outcome = run(session, observer=view)
-        _show_summary(console, report, session)
+        _confirm(output, session, yes=yes)
+        observer = _observer(output, session, verbose=verbose)
+        with observer:
+            report, outcome = run(session, observer=observer)
+        _show_summary(output, report, session)
         if json_out:
-            emit_json(report)
+            output.document(report)
         if outcome.interrupted:
             raise typer.Exit(int(ExitCode.INTERRUPTED))
         if report.totals.failed or report.totals.not_run:
             raise typer.Exit(int(ExitCode.IMAGES_FAILED))
+
+
+def _observer(output: Output, session: Session, *, verbose: bool) -> ProgressView | QuietView:
+    """The live progress on stderr, or nothing with --quiet."""
+    from pinglass.cli._progress import ProgressView, QuietView
+
+    if output.quiet:
+        return QuietView()
+    names = {j.index: j.prompt_id for j in session.plan.jobs}
+    return ProgressView(output.err, total=len(names), verbose=verbose, names=names)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -139,84 +172,84 @@ def _usd_option(value: str | None) -> Decimal | None:
     return amount
 
 
-def _show_plan(console: Console, session: Session) -> None:
+def _show_plan(output: Output, session: Session) -> None:
+    """References, warnings and the priced plan (stderr: it comes before the question).
+
+    The plan is a two-column list, not a wide table, so no figure is ever cut on a narrow
+    terminal; the model chain wraps only at its arrows.
+    """
     refs = session.refs.references
     usable = [r for r in refs if r.usable]
     names = ", ".join(r.file for r in session.chosen)
-    console.print(
-        f"[bold]references:[/] {len(usable)} usable of {len(refs)}; using {escape(names)}"
-    )
+    output.info(f"[bold]references:[/] {len(usable)} usable of {len(refs)}; using {escape(names)}")
     for warning in session.warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
+        output.warn(escape(warning))
     est = session.estimate
-    from rich import box
-
-    table = Table(
-        title=f"{session.preset.name}: {len(session.plan.jobs)} prompts",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    chain = " → ".join(e.key for e in session.plan.chain)
-    # The chain is what the user chose: it is never cut (it wraps only at the arrows).
-    longest = max(len(e.key) for e in session.plan.chain)
-    table.add_column("model", min_width=min(longest + 2, 38))
-    for col in ("images", "reused", "per image", "estimate", "worst case", "budget"):
-        table.add_column(col, justify="right", no_wrap=True)
     cap = session.request.max_cost
-    table.add_row(
-        chain,
-        str(est.images),
-        str(est.reused),
-        f"${est.per_image_usd:.4f}",
-        f"${est.total_usd:.4f}",
-        f"${est.worst_case_usd:.4f}",
-        "none" if cap is None else f"${cap:.2f}",
+    chain = " → ".join(e.key for e in session.plan.chain)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column()
+    grid.add_row("model", escape(chain))
+    grid.add_row("images", f"{est.images} to make, {est.reused} reused")
+    grid.add_row("per image", money(est.per_image_usd))
+    grid.add_row("estimate", money(est.total_usd))
+    grid.add_row("worst case", f"{money(est.worst_case_usd)} (every image on the dearest model)")
+    grid.add_row("budget", "none (--max-cost USD sets one)" if cap is None else money(cap))
+    output.info(
+        f"[bold]{escape(session.preset.name)}:[/] {plural(len(session.plan.jobs), 'prompt')}"
     )
-    console.print(table)
+    output.info(grid)
     if session.reroll_max_usd:
-        console.print(
+        output.info(
             f"re-rolls: up to {session.request.reroll} more images below likeness "
-            f"{session.request.min_likeness} (at most ${session.reroll_max_usd:.4f}, within budget)"
+            f"{session.request.min_likeness} (at most {money(session.reroll_max_usd)}, "
+            "within budget)"
         )
     if session.identity is not None and session.identity.reason:
-        console.print(f"[dim]{escape(session.identity.reason)}[/]")
-    console.print(f"[dim]output: {session.out_dir}[/]")
+        output.info(f"[dim]{escape(session.identity.reason)}[/]")
+    output.info(f"[dim]output: {escape(str(session.out_dir))}[/]")
 
 
-def _confirm(console: Console, session: Session, *, yes: bool) -> None:
+def _confirm(output: Output, session: Session, *, yes: bool) -> None:
     if yes or not session.needs_confirmation:
         return
     total = session.estimate.total_usd + session.reroll_max_usd
     if not sys.stdin.isatty():
         raise BudgetRefused(
-            f"this run is estimated at ${total:.4f} and needs confirmation; re-run with --yes "
+            f"this run is estimated at {money(total)} and needs confirmation; re-run with --yes "
             "to confirm (and --max-cost to cap it)",
             estimated_usd=total,
         )
-    if not typer.confirm(f"Spend up to ${total:.4f}?", default=False, err=True):
-        raise BudgetRefused("declined: nothing was sent", estimated_usd=total)
+    try:
+        agreed = typer.confirm(f"Spend up to {money(total)}?", default=False, err=True)
+    except (typer.Abort, KeyboardInterrupt, EOFError):  # Ctrl-C or Ctrl-D at the question
+        output.err.print()
+        agreed = False
+    if not agreed:
+        raise BudgetRefused("declined; nothing was sent", estimated_usd=total)
 
 
-def _show_summary(console: Console, report: Report, session: Session) -> None:
+def _show_summary(output: Output, report: Report, session: Session) -> None:
+    """The run's one-line result (stdout, also with --quiet), then where its files are."""
     t = report.totals
     style = "green" if report.status == "completed" else "yellow"
-    console.print(
+    output.line(
         f"[{style}]{report.status}[/]: {t.succeeded} made, {t.reused} reused, {t.failed} failed, "
-        f"{t.not_run} not run · ${t.cost_usd:.4f} this run (${t.folder_cost_usd:.4f} in this "
-        f"folder) · {t.retries} retries · {t.wall_s:.1f}s"
+        f"{t.not_run} not run · {money(t.cost_usd)} this run ({money(t.folder_cost_usd)} in this "
+        f"folder) · {plural(t.retries, 'retry', 'retries')} · {t.wall_s:.1f}s"
     )
     ident = report.identity
     if ident.mean_likeness is not None and ident.min_likeness is not None:
-        console.print(
+        output.result(
             f"likeness: mean {ident.mean_likeness:.2f}, min {ident.min_likeness:.2f} over "
-            f"{ident.scored} images · {t.rerolls} re-rolls (${t.reroll_cost_usd:.4f})"
+            f"{plural(ident.scored, 'image')} · {plural(t.rerolls, 're-roll')} "
+            f"({money(t.reroll_cost_usd)})"
         )
-    console.print(f"report: {session.folder.report}")
+    output.result(f"report: {escape(str(session.folder.report))}", soft_wrap=True)
     sheet = session.folder.contact_sheet
     if sheet.exists():
-        console.print(f"contact sheet: {sheet}")
+        output.result(f"contact sheet: {escape(str(sheet))}", soft_wrap=True)
 
 
 def _dry_run_document(session: Session) -> dict[str, object]:

@@ -6,20 +6,22 @@ The library work is in :mod:`pinglass.presets` (imported inside each command, so
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from pinglass.cli import app
-from pinglass.cli._errors import exit_on_error
-from pinglass.cli._options import JsonOpt
-from pinglass.cli._output import emit_json, make_console
-from pinglass.errors import PinglassError
+from pinglass.cli._errors import error_document, exit_on_error
+from pinglass.cli._help import PinglassGroup, complete_preset
+from pinglass.cli._options import JsonOpt, QuietOpt
+from pinglass.cli._output import Output, make_output
+from pinglass.cli._text import plural
+from pinglass.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from pinglass.presets import Preset, ResolvedPrompt
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["presets_app"]
 
 presets_app = typer.Typer(
+    cls=PinglassGroup,
     no_args_is_help=True,
     rich_markup_mode="rich",
     help="Stock presets, one preset's prompts, checking and starting your own preset file.",
@@ -38,7 +41,12 @@ app.add_typer(
 )
 
 PresetArg = Annotated[
-    str, typer.Argument(help="Stock preset name (business, casual, creative) or a TOML path.")
+    str,
+    typer.Argument(
+        metavar="PRESET",
+        help="Stock preset name (business, casual, creative) or a TOML path.",
+        autocompletion=complete_preset,
+    ),
 ]
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Run seed used to resolve each prompt's seed.")
@@ -46,69 +54,102 @@ SeedOpt = Annotated[
 
 
 @presets_app.command("list")
-def list_presets(*, json_output: JsonOpt = False) -> None:
+def list_presets(*, json_output: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """List the stock presets with their prompt counts.
 
     Example: [bold]pinglass presets list --json[/]
     """
-    from pinglass.presets import list_stock_presets
+    output = make_output(json_output=json_output, quiet=quiet)
+    with exit_on_error(output):
+        from pinglass.presets import list_stock_presets
 
-    console = make_console()
-    with exit_on_error(console):
         presets = list_stock_presets()
         if json_output:
-            emit_json({"presets": [_summary(p) for p in presets]})
+            output.document({"presets": [_summary(p) for p in presets]})
             return
         table = Table("name", "prompts", "description", title="Stock presets")
         for p in presets:
             table.add_row(p.name, str(len(p.prompts)), escape(p.description))
-        console.print(table)
+        output.result(table)
+        output.line(f"{plural(len(presets), 'stock preset')}: {', '.join(p.name for p in presets)}")
 
 
 @presets_app.command("show")
 def show_preset(
-    name_or_path: PresetArg, *, seed: SeedOpt = None, json_output: JsonOpt = False
+    name_or_path: PresetArg,
+    *,
+    seed: SeedOpt = None,
+    json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Show a preset's defaults and every prompt with its resolved size and seed.
 
+    A preset with seed = "random" shows "random": its seeds are drawn when a run starts
+    (or give --seed to see the seeds that run would use).
+
     Example: [bold]pinglass presets show business --seed 42[/]
     """
-    from pinglass.presets import load_preset
+    output = make_output(json_output=json_output, quiet=quiet)
+    with exit_on_error(output):
+        from pinglass.presets import load_preset
 
-    console = make_console()
-    with exit_on_error(console):
         preset = load_preset(name_or_path)
         resolved = preset.resolve(seed)
+        random = seed is None and preset.defaults.seed == "random"
+        seeds: list[int | None] = [
+            None if random and spec.seed is None else r.seed
+            for r, spec in zip(resolved, preset.prompts, strict=True)
+        ]
         if json_output:
-            emit_json({**_summary(preset), "prompts": [asdict(r) for r in resolved]})
+            prompts = [{**asdict(r), "seed": s} for r, s in zip(resolved, seeds, strict=True)]
+            output.document({**_summary(preset), "prompts": prompts})
             return
-        _render_preset(console, preset, resolved)
+        _render_preset(output, preset, resolved, seeds)
+        d = preset.defaults
+        output.line(
+            f"{preset.name} v{preset.version}: {plural(len(resolved), 'prompt')}, "
+            f"{d.width}x{d.height}, seed {_seed_policy(preset)}"
+        )
 
 
 @presets_app.command("validate")
-def validate_preset_file(path: PresetArg, *, json_output: JsonOpt = False) -> None:
-    """Check a preset file; a problem is one line with file:line and exit code 2.
+def validate_preset_file(
+    path: PresetArg, *, json_output: JsonOpt = False, quiet: QuietOpt = False
+) -> None:
+    """Check a preset file: every problem on its own line as file:line, and exit code 2.
 
     Example: [bold]pinglass presets validate my-team.toml[/]
     """
-    from pinglass.presets import load_preset
+    output = make_output(json_output=json_output, quiet=quiet)
+    with exit_on_error(output):
+        from pinglass.presets import load_preset, preset_problems, stock_preset_names
 
-    console = make_console()
-    with exit_on_error(console):
-        try:
-            preset = load_preset(path)
-        except PinglassError as exc:
+        target = path
+        if path in stock_preset_names():
+            target = str(load_preset(path).path)
+        problems = preset_problems(target)
+        if problems:
+            for problem in problems:
+                output.error(escape(str(problem)))
             if json_output:
-                emit_json({"ok": False, "error": str(exc)})
-            raise
+                output.document(
+                    {
+                        "ok": False,
+                        "problems": [
+                            {"file": p.file, "line": p.line, "message": p.detail} for p in problems
+                        ],
+                        **error_document("preset", str(problems[0]), int(ExitCode.BAD_INPUT)),
+                    }
+                )
+            raise typer.Exit(int(ExitCode.BAD_INPUT))
+        preset = load_preset(target)
         if json_output:
-            emit_json({"ok": True, "error": None, **_summary(preset)})
+            output.document({"ok": True, "error": None, **_summary(preset)})
         d = preset.defaults
-        console.print(
+        output.line(
             f"[green]ok[/] {escape(str(preset.path))}: preset {escape(preset.name)!r}"
-            f" v{escape(preset.version)}, {len(preset.prompts)} prompts,"
-            f" {d.width}x{d.height}, seed {d.seed}",
-            soft_wrap=True,
+            f" v{escape(preset.version)}, {plural(len(preset.prompts), 'prompt')},"
+            f" {d.width}x{d.height}, seed {_seed_policy(preset)}"
         )
 
 
@@ -117,30 +158,57 @@ def new_preset(
     name: Annotated[str, typer.Argument(help="Name of the new preset (kebab-case).")],
     *,
     out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="File (or folder) to write; default ./NAME.toml."),
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="PATH",
+            help="File to write, or a folder (ending in /) to write NAME.toml into; "
+            "default ./NAME.toml.",
+        ),
     ] = None,
     json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a commented starter preset file (never overwrites).
 
-    Example: [bold]pinglass presets new team-headshots --out presets/team.toml[/]
+    Example: [bold]pinglass presets new team-headshots --out presets/[/]
     """
-    from pinglass.presets import write_scaffold
+    output = make_output(json_output=json_output, quiet=quiet)
+    with exit_on_error(output):
+        from pinglass.presets import write_scaffold
 
-    console = make_console()
-    with exit_on_error(console):
-        target = out or Path(f"{name}.toml")
-        if target.is_dir():
-            target = target / f"{name}.toml"
-        written = write_scaffold(name, target)
+        written = write_scaffold(name, _scaffold_target(name, out))
         if json_output:
-            emit_json({"path": str(written)})
-        console.print(
+            output.document({"path": str(written)})
+        output.line(
             f"[green]wrote[/] {escape(str(written))}; check it with"
-            f" [bold]pinglass presets validate {escape(str(written))}[/]",
-            soft_wrap=True,
+            f" [bold]pinglass presets validate {escape(str(written))}[/]"
         )
+
+
+def _scaffold_target(name: str, out: str | None) -> Path:
+    """``--out``: a file path, or a folder (existing, or written with a trailing slash)."""
+    if out is None:
+        return Path(f"{name}.toml")
+    target = Path(out)
+    if out.endswith(("/", os.sep)) or target.is_dir():
+        if not target.exists():
+            try:
+                target.mkdir(parents=True)
+            except OSError as exc:
+                raise UsageError(
+                    f"--out {out}: cannot create the folder ({exc.strerror})"
+                ) from None
+        return target / f"{name}.toml"
+    return target
+
+
+def _seed_policy(preset: Preset) -> str:
+    d = preset.defaults
+    if d.seed == "random":
+        return "random (drawn per run)"
+    return f"{d.seed} from {d.base_seed or 0}"
 
 
 def _summary(preset: Preset) -> dict[str, Any]:
@@ -156,18 +224,26 @@ def _summary(preset: Preset) -> dict[str, Any]:
     }
 
 
-def _render_preset(console: Console, preset: Preset, resolved: list[ResolvedPrompt]) -> None:
+def _render_preset(
+    output: Output, preset: Preset, resolved: list[ResolvedPrompt], seeds: list[int | None]
+) -> None:
     d = preset.defaults
-    console.print(
+    output.result(
         f"[bold]{escape(preset.name)}[/] v{escape(preset.version)}: {escape(preset.description)}"
     )
-    console.print(f"[dim]{escape(str(preset.path))}[/]")
+    output.result(f"[dim]{escape(str(preset.path))}[/]")
     defaults = Table("default", "value", title="Defaults")
     for key, value in d.model_dump().items():
         defaults.add_row(key, escape("-" if value is None else str(value)))
-    console.print(defaults)
-    prompts = Table("#", "id", "size", "seed", "text", title=f"{len(resolved)} prompts")
-    for r in resolved:
+    output.result(defaults)
+    prompts = Table(title=plural(len(resolved), "prompt"))
+    prompts.add_column("#", justify="right", no_wrap=True)
+    prompts.add_column("id", overflow="fold")
+    prompts.add_column("size", no_wrap=True)
+    prompts.add_column("seed", justify="right", no_wrap=True)
+    prompts.add_column("text", ratio=1)
+    for r, seed in zip(resolved, seeds, strict=True):
         size = f"{r.width}x{r.height}"
-        prompts.add_row(str(r.index), r.id, size, str(r.seed), escape(r.text))
-    console.print(prompts)
+        shown = "random" if seed is None else str(seed)
+        prompts.add_row(str(r.index), r.id, size, shown, escape(r.text))
+    output.result(prompts)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
-from pinglass.cli._options import JsonOpt
-from pinglass.cli._output import emit_json, make_console
+from pinglass.cli._layout import Col, show_rows
+from pinglass.cli._options import JsonOpt, QuietOpt
+from pinglass.cli._output import Output, make_output
+from pinglass.cli._text import money, plural
+
+if TYPE_CHECKING:
+    from pinglass.pricing import CatalogRow
 
 __all__ = ["providers"]
 
@@ -23,13 +27,14 @@ def providers(
     *,
     retired: Annotated[bool, typer.Option("--retired", help="Also list retired models.")] = False,
     json_output: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """List every catalogued model: price, reference support, key variables, configured or not.
 
-    Example: [bold]pinglass providers --json[/]
+    Example: [bold]pinglass providers | grep pulid[/]
     """
-    console = make_console()
-    with exit_on_error(console):
+    output = make_output(json_output=json_output, quiet=quiet)
+    with exit_on_error(output):
         from pinglass.catalog import load_catalog
         from pinglass.pricing import catalog_rows
         from pinglass.settings import collect_keys, load_settings, merged_environ
@@ -40,47 +45,61 @@ def providers(
             load_catalog(settings.prices), configured=configured, include_retired=retired
         )
         if json_output:
-            emit_json({"models": [r.model_dump(mode="json") for r in rows]})
+            output.document({"models": [r.model_dump(mode="json") for r in rows]})
             return
-        from rich import box
-
-        table = Table(
-            title="pinglass catalog (* default model; id: keeps identity; key: configured)",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            collapse_padding=True,
+        _render(output, rows)
+        providers_seen = list(dict.fromkeys(r.provider for r in rows))
+        ready = sorted({r.provider for r in rows if r.configured})
+        output.line(
+            f"{plural(len(rows), 'model')} from {plural(len(providers_seen), 'provider')}; "
+            f"keys configured for: {', '.join(ready) or 'none'}."
         )
-        names = [f"{r.provider}/{r.model}" + (" *" if r.default else "") for r in rows]
-        widest = max((len(n) for n in names), default=14)
-        # Names are what users type into --provider/--model: never cut; the vendor id and
-        # key variables only where there is room (both are in --json).
-        wide = console.width >= widest + 120
-        table.add_column("provider/model", no_wrap=True, min_width=min(widest, 48))
-        if wide:
-            table.add_column("vendor id", no_wrap=True)
-        table.add_column("price", justify="right", no_wrap=True)
-        table.add_column("≈ img", justify="right", no_wrap=True)
-        table.add_column("refs", no_wrap=True)
-        table.add_column("id", no_wrap=True)  # keeps identity (PuLID, InstantID, ...)
-        if wide:
-            table.add_column("key variables", no_wrap=True)
-        table.add_column("key", no_wrap=True)
-        for r, name in zip(rows, names, strict=True):
-            refs = r.references + (f" ≤{r.max_references}" if r.references == "many" else "")
-            cells = [
-                escape(name + (" (retired)" if r.retired else "")),
+
+
+def _render(output: Output, rows: list[CatalogRow]) -> None:
+    """The catalog table, then each provider's key variables and the price-check date."""
+    names = [f"{r.provider}/{r.model}" + (" *" if r.default else "") for r in rows]
+    names = [n + (" (retired)" if r.retired else "") for r, n in zip(rows, names, strict=True)]
+    widest = max((len(n) for n in names), default=14)
+    # Names are what users type into --provider/--model: never cut. The vendor id only where
+    # there is room (it is in --json); key variables are listed below the table.
+    wide = output.out.width >= widest + 80
+    cols = [
+        Col("provider/model"),
+        *([Col("vendor id")] if wide else []),
+        Col("price", right=True),
+        Col("≈ img", right=True),
+        Col("refs"),
+        Col("id"),  # keeps identity (PuLID, InstantID, ...)
+        Col("key"),
+    ]
+    cells = []
+    for r, name in zip(rows, names, strict=True):
+        refs = r.references + (f" ≤{r.max_references}" if r.references == "many" else "")
+        cells.append(
+            [
+                escape(name),
                 *([escape(r.vendor_id)] if wide else []),
                 f"${r.price:f}/{_UNIT.get(r.unit, r.unit)}",
-                f"${r.per_image_usd:.4f}",
+                money(r.per_image_usd),
                 refs,
                 "yes" if r.identity else "no",
-                *([escape(" ".join(r.key_env_vars) or "none needed")] if wide else []),
                 "[green]yes[/]" if r.configured else "no",
             ]
-            table.add_row(*cells)
-        console.print(table)
-        console.print(
-            "* default model of its provider. Keys: set a variable above "
-            "(or NAME_1, NAME_2, … for several keys); check them with `pinglass test-keys`."
         )
+    title = "pinglass catalog (* default model; id: keeps identity; key: configured)"
+    show_rows(output, title, cols, cells)
+    output.result(
+        "Key variables (several keys: NAME_1, NAME_2, …; check them with `pinglass test-keys`):"
+    )
+    by_provider: dict[str, list[str]] = {}
+    for r in rows:
+        by_provider.setdefault(r.provider, r.key_env_vars)
+    for provider, names_ in by_provider.items():
+        output.result(f"  {provider:<12} {escape(' or '.join(names_) or 'none needed')}")
+    dates = sorted({r.price_checked for r in rows})
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    output.result(
+        f"* default model of its provider. Prices checked {when} against the vendors' pages; "
+        "≈ img is one image at the model's default size (per-second prices: a typical run time)."
+    )

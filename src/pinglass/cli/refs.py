@@ -10,11 +10,10 @@ import typer
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
 from pinglass.cli._options import JsonOpt, NoIdentityOpt, QuietOpt
-from pinglass.cli._output import emit_json, make_console
+from pinglass.cli._output import Output, make_output
+from pinglass.cli._text import plural
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from pinglass.refs import RefScore, RefsReport
 
 __all__ = ["refs_command"]
@@ -43,8 +42,8 @@ def refs_command(
 
     Example: pinglass refs ./selfies --json > refs.json
     """
-    console = make_console()  # not quiet: errors must still show; --quiet drops the extras
-    with exit_on_error(console):
+    output = make_output(json_output=json_output, quiet=quiet)
+    with exit_on_error(output):
         from rich.markup import escape
 
         from pinglass.identity.outputs import setup as identity_setup
@@ -57,14 +56,13 @@ def refs_command(
         report = score_folder(
             folder, workers=workers, face_check=identity.check, detector=identity.detector
         )
-        if identity.reason and not json_output and not quiet:
-            console.print(f"[dim]{escape(identity.reason)}[/]")
+        if identity.reason and not json_output:
+            output.info(f"[dim]{escape(identity.reason)}[/]")
         if json_output:
-            emit_json(report)
+            output.document(report)
         else:
-            _render(console, folder, report, summary=not quiet)
-        if not quiet:
-            _warn_if_few(console, report)
+            _render(output, folder, report)
+        _warn_if_few(output, report)
 
 
 def _verdict(ref: RefScore) -> str:
@@ -83,21 +81,28 @@ def _number(ref: RefScore, key: str, fmt: str) -> str:
     return format(value, fmt) if isinstance(value, int | float) else "-"
 
 
-def _render(console: Console, folder: Path, report: RefsReport, *, summary: bool) -> None:
+def _render(output: Output, folder: Path, report: RefsReport) -> None:
+    """The ranked table and the reasons (stdout), then the one-line count."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(
-        title=f"references in {escape(str(folder))}", title_justify="left", box=box.SIMPLE_HEAD
+        title=f"references in {escape(str(folder))}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=0,  # the box draws one space between columns: a phone file name fits at 80
     )
-    widest = max((len(r.file) for r in report.references), default=4)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("file", no_wrap=True, min_width=min(widest, 40))
-    # Short headers keep every column whole on an 80-column terminal.
+    # Numbers and verdicts are never cut (no_wrap, width of their longest value); a long file
+    # name (PXL_20240315_142213456.jpg) folds onto a second line when the terminal is narrow.
+    table.add_column("#", justify="right", no_wrap=True, min_width=2)
+    table.add_column("file", overflow="fold", ratio=1)
     for name in ("score", "face px", "sharp", "expo", "light"):
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("verdict", no_wrap=True, min_width=14)
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    verdicts = [str(r.rejected_reason or "usable") for r in report.references]
+    table.add_column("verdict", no_wrap=True, min_width=max(map(len, verdicts), default=7))
     for ref in report.references:
         table.add_row(
             str(ref.rank) if ref.rank is not None else "-",
@@ -109,24 +114,21 @@ def _render(console: Console, folder: Path, report: RefsReport, *, summary: bool
             _number(ref, "lighting_uniformity", ".2f"),
             _verdict(ref),
         )
-    console.print(table)
-    console.print(
+    output.result(table)
+    output.result(
         "[bold]why[/] (face px: width of the face; sharp: detail the face keeps at a fixed "
         "scale, about 0.6-0.9 in focus; expo: mean face luminance 0-1; light: lighting, "
         "left/right match 0-1)"
     )
     for ref in report.references:
-        console.print(f"- [bold]{escape(ref.file)}[/] {_verdict(ref)}: {escape(_why(ref))}")
-    if summary:
-        console.print(f"{len(report.usable)} usable of {len(report.references)}.")
+        output.result(f"- [bold]{escape(ref.file)}[/] {_verdict(ref)}: {escape(_why(ref))}")
+    output.line(f"{len(report.usable)} usable of {len(report.references)}.")
 
 
-def _warn_if_few(console: Console, report: RefsReport) -> None:
+def _warn_if_few(output: Output, report: RefsReport) -> None:
     usable = len(report.usable)
     if usable >= MIN_USABLE:
         return
-    console.print(
-        f"[yellow]warning:[/] only {usable} usable photo{'s' if usable != 1 else ''} "
-        f"(want at least {MIN_USABLE}): {_ADVICE}.",
-        soft_wrap=True,
+    output.warn(
+        f"only {plural(usable, 'usable photo')} (want at least {MIN_USABLE}): {_ADVICE}.",
     )

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
 from pinglass.cli._options import JsonOpt, QuietOpt
-from pinglass.cli._output import emit_json, make_console
+from pinglass.cli._output import Output, make_output
+from pinglass.cli._text import money, plural
+
+if TYPE_CHECKING:
+    from pinglass.report.models import Report
 
 __all__ = ["report"]
 
@@ -28,46 +33,68 @@ def report(
 
     Example: pinglass report pinglass-out/business-20261123-101500
     """
-    console = make_console(quiet=quiet)
-    with exit_on_error(console):
+    output = make_output(json_output=json_out, quiet=quiet)
+    with exit_on_error(output):
         from pinglass.report import build_contact_sheet, read_report
 
         folder = out.parent if out.is_file() else out
         doc = read_report(out)
         sheet = build_contact_sheet(doc, folder)
         t = doc.totals
-        console.print(
+        output.result(
             f"[bold]{escape(doc.preset.name)}[/] · {' → '.join(doc.provider_chain)} · "
             f"{doc.status} · started {doc.started_at:%Y-%m-%d %H:%M}"
         )
-        console.print(
-            f"{t.succeeded} made, {t.reused} reused, {t.failed} failed, {t.not_run} not run · "
-            f"${t.cost_usd:.4f} this run, ${t.folder_cost_usd:.4f} in this folder · "
-            f"estimate was ${doc.budget.estimated_cost_usd:.4f} · {t.retries} retries · "
-            f"{t.wall_s:.1f}s"
+        _problems(output, doc)
+        _weakest(output, doc, weakest)
+        output.result(f"contact sheet: {escape(str(sheet))}", soft_wrap=True)
+        output.line(
+            f"{doc.status}: {t.succeeded} made, {t.reused} reused, {t.failed} failed, "
+            f"{t.not_run} not run · {money(t.cost_usd)} this run, {money(t.folder_cost_usd)} in "
+            f"this folder · estimate was {money(doc.budget.estimated_cost_usd)} · "
+            f"{plural(t.retries, 'retry', 'retries')} · {t.wall_s:.1f}s"
         )
-        problems = [i for i in doc.images if i.status in ("failed", "not_run")]
-        if problems:
-            table = Table("#", "prompt", "status", "why", title="not made")
-            for i in problems:
-                why = f"{i.error.kind}: {i.error.message}" if i.error else "not requested"
-                table.add_row(f"{i.index:02d}", escape(i.prompt_id), i.status, escape(why))
-            console.print(table)
-        scored = [(i, i.likeness) for i in doc.images if i.likeness is not None]
-        scored.sort(key=lambda pair: pair[1].score)
-        if scored:
-            table = Table("#", "prompt", "likeness", "distance", "file", title="weakest likeness")
-            for entry, like in scored[:weakest]:
-                table.add_row(
-                    f"{entry.index:02d}",
-                    escape(entry.prompt_id),
-                    f"{like.score:.3f}",
-                    f"{like.distance:.3f}",
-                    escape(entry.file or ""),
-                )
-            console.print(table)
-        elif not doc.identity.available:
-            console.print(f"[dim]likeness: skipped ({escape(str(doc.identity.reason))})[/]")
-        console.print(f"contact sheet: {sheet}")
         if json_out:
-            emit_json(doc)
+            output.document(doc)
+
+
+def _problems(output: Output, doc: Report) -> None:
+    """Images not made, with the reason wrapped at full width (never cut)."""
+    problems = [i for i in doc.images if i.status in ("failed", "not_run")]
+    if not problems:
+        return
+    table = Table(title="not made", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("#", no_wrap=True)
+    table.add_column("prompt", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("why", ratio=1)
+    for i in problems:
+        why = f"{i.error.kind}: {i.error.message}" if i.error else "not requested"
+        table.add_row(f"{i.index:02d}", escape(i.prompt_id), i.status, escape(why))
+    output.result(table)
+
+
+def _weakest(output: Output, doc: Report, weakest: int) -> None:
+    """The lowest-likeness images (identity extra), file names folded, never cut."""
+    scored = [(i, i.likeness) for i in doc.images if i.likeness is not None]
+    scored.sort(key=lambda pair: pair[1].score)
+    if not scored:
+        if not doc.identity.available:
+            reason = escape(str(doc.identity.reason))
+            output.result(f"[dim]likeness: skipped ({reason})[/]")
+        return
+    table = Table(
+        title="weakest likeness", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    table.add_column("#", no_wrap=True)
+    table.add_column("likeness", justify="right", no_wrap=True)
+    table.add_column("distance", justify="right", no_wrap=True)
+    table.add_column("file", overflow="fold", ratio=1)
+    for entry, like in scored[:weakest]:
+        table.add_row(
+            f"{entry.index:02d}",
+            f"{like.score:.3f}",
+            f"{like.distance:.3f}",
+            escape(entry.file or ""),
+        )
+    output.result(table)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from pinglass.presets.loading import (
     list_stock_presets,
     load_preset,
+    preset_problems,
     stock_preset_names,
     stock_presets_dir,
     validate_preset,
@@ -51,6 +52,7 @@ __all__ = [
     "SeedPolicy",
     "list_stock_presets",
     "load_preset",
+    "preset_problems",
     "scaffold_text",
     "stock_preset_names",
     "stock_presets_dir",

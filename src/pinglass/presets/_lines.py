@@ -16,7 +16,14 @@ from pydantic import BaseModel, ValidationError
 from pinglass.errors import PresetError
 from pinglass.presets.models import PresetDefaults, PresetFile, PresetMeta, PromptSpec
 
-__all__ = ["check_unique_ids", "parse_toml", "schema_error"]
+__all__ = [
+    "check_unique_ids",
+    "duplicate_id_errors",
+    "first_of",
+    "parse_toml",
+    "schema_error",
+    "schema_errors",
+]
 
 _TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
@@ -73,10 +80,33 @@ def _is_key(line: str, key: str) -> bool:
     return re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line) is not None
 
 
+def schema_errors(
+    exc: ValidationError, data: dict[str, Any], text: str, path: Path
+) -> list[PresetError]:
+    """Every validation error, each one line naming the table or prompt, field and line."""
+    return [_one_error(err, data, text, path) for err in exc.errors(include_url=False)]
+
+
+def first_of(errors: list[PresetError], path: Path) -> PresetError:
+    """The first problem, saying how many more there are (``presets validate`` lists them)."""
+    first = errors[0]
+    if len(errors) == 1:
+        return first
+    more = len(errors) - 1
+    noun = "problem" if more == 1 else "problems"
+    return PresetError(
+        f"{first.detail} (and {more} more {noun}: `pinglass presets validate {path}` lists them)",
+        file=path,
+        line=first.line,
+    )
+
+
 def schema_error(exc: ValidationError, data: dict[str, Any], text: str, path: Path) -> PresetError:
-    """The first validation error as one line naming the table or prompt, field and line."""
-    errors = exc.errors(include_url=False)
-    err = errors[0]
+    """The first validation error, saying how many more there are."""
+    return first_of(schema_errors(exc, data, text, path), path)
+
+
+def _one_error(err: Any, data: dict[str, Any], text: str, path: Path) -> PresetError:
     table, index, fields, where = _place(err["loc"], data)
     field = ".".join(fields)
     model = _TABLE_MODELS[table]
@@ -92,10 +122,9 @@ def schema_error(exc: ValidationError, data: dict[str, Any], text: str, path: Pa
         got = got if len(got) <= 40 else got[:37] + "..."
         message = err["msg"].removeprefix("Value error, ")
         what = f"{field}: {message} (got {got})" if field else f"{message} (got {got})"
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     known = table or (fields and err["type"] != "missing")
     line = _locate(text, table, index, fields[0] if fields else None) if known else None
-    return PresetError(f"{where}: {what}{more}", file=path, line=line)
+    return PresetError(f"{where}: {what}", file=path, line=line)
 
 
 def _place(
@@ -114,16 +143,29 @@ def _place(
     return None, None, [str(part) for part in loc], "top level"
 
 
-def check_unique_ids(prompts: list[PromptSpec], text: str, path: Path) -> None:
+def duplicate_id_errors(prompts: list[PromptSpec], text: str, path: Path) -> list[PresetError]:
+    """One error per prompt whose id an earlier prompt already uses, each with its line."""
     first: dict[str, int] = {}
+    errors = []
     for index, prompt in enumerate(prompts):
         if prompt.id in first:
             other = first[prompt.id]
             other_line = _locate(text, "prompts", other, "id")
-            raise PresetError(
-                f"prompt {index + 1}: duplicate id {prompt.id!r}, already used by prompt"
-                f" {other + 1} at line {other_line}",
-                file=path,
-                line=_locate(text, "prompts", index, "id"),
+            errors.append(
+                PresetError(
+                    f"prompt {index + 1}: duplicate id {prompt.id!r}, already used by prompt"
+                    f" {other + 1} at line {other_line}",
+                    file=path,
+                    line=_locate(text, "prompts", index, "id"),
+                )
             )
-        first[prompt.id] = index
+        else:
+            first[prompt.id] = index
+    return errors
+
+
+def check_unique_ids(prompts: list[PromptSpec], text: str, path: Path) -> None:
+    """Raise the first duplicate-id error, if any."""
+    errors = duplicate_id_errors(prompts, text, path)
+    if errors:
+        raise errors[0]

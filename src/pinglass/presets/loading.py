@@ -10,12 +10,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pinglass.errors import PresetError, UsageError
-from pinglass.presets._lines import check_unique_ids, parse_toml, schema_error
+from pinglass.presets._lines import duplicate_id_errors, first_of, parse_toml, schema_errors
 from pinglass.presets.models import Preset, PresetFile
 
 __all__ = [
     "list_stock_presets",
     "load_preset",
+    "preset_problems",
     "stock_preset_names",
     "stock_presets_dir",
     "validate_preset",
@@ -73,7 +74,24 @@ def load_preset(name_or_path: str | Path) -> Preset:
 
 def validate_preset(path: str | Path) -> Preset:
     """Read and validate the preset file at ``path``. Raises PresetError (one line, file:line)."""
-    path = Path(path)
+    preset, problems = _check(Path(path))
+    if preset is None:
+        raise first_of(problems, Path(path))
+    return preset
+
+
+def preset_problems(path: str | Path) -> list[PresetError]:
+    """Every problem with the preset file at ``path``, each with its own line (empty: valid).
+
+    A file that cannot be read or parsed as TOML has exactly one problem.
+    """
+    try:
+        return _check(Path(path))[1]
+    except PresetError as exc:
+        return [exc]
+
+
+def _check(path: Path) -> tuple[Preset | None, list[PresetError]]:
     raw = _read(path)
     try:
         text = raw.decode("utf-8")
@@ -85,15 +103,18 @@ def validate_preset(path: str | Path) -> Preset:
     try:
         doc = PresetFile.model_validate(data)
     except ValidationError as exc:
-        raise schema_error(exc, data, text, path) from None
-    check_unique_ids(doc.prompts, text, path)
-    return Preset(
+        return None, schema_errors(exc, data, text, path)
+    duplicates = duplicate_id_errors(doc.prompts, text, path)
+    if duplicates:
+        return None, duplicates
+    preset = Preset(
         **doc.preset.model_dump(),
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
         defaults=doc.defaults,
         prompts=doc.prompts,
     )
+    return preset, []
 
 
 def _read(path: Path) -> bytes:
