@@ -14,7 +14,6 @@ import hashlib
 import io
 import random
 import re
-import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -143,21 +142,31 @@ def _gradient(
 
 
 def _caption(canvas: Image.Image, req: GenerationRequest, seed: int) -> None:
-    from PIL import ImageDraw, ImageFont
+    """The prompt (up to three lines, cut at a word with an ellipsis) above a footer line.
+
+    The caption gets only as many lines as fit between the band's top and the footer, so the
+    two never overlap, whatever the image's size (a 768-px-high image has room for two).
+    """
+    from PIL import ImageDraw
+
+    from pinglass.fonts import fit_lines, load_font
 
     width, height = canvas.size
     band_top = int(height * 0.82)
     draw = ImageDraw.Draw(canvas, "RGBA")
     draw.rectangle((0, band_top, width, height), fill=(0, 0, 0, 170))
     size = max(12, width // 40)
-    font = ImageFont.load_default(size=size)
-    small = ImageFont.load_default(size=max(10, int(size * 0.8)))
-    lines = textwrap.wrap(req.prompt, width=max(20, int(width / (size * 0.55))))[:3]
+    font = load_font(size)
+    small = load_font(max(10, int(size * 0.8)))
+    line_h = int(size * 1.3)
+    footer_y = height - int(size * 1.6)
     y = band_top + size // 2
-    for line in lines:
+    room = max(1, min(3, (footer_y - y - size // 4) // line_h))
+    for line in fit_lines(req.prompt, font, width - 2 * size, room):
         draw.text((size, y), line, fill=(255, 255, 255, 255), font=font)
-        y += int(size * 1.3)
+        y += line_h
     ref = req.references[0].name if req.references else "no reference"
     digest = hashlib.sha256(req.prompt.encode()).hexdigest()[:6]
     footer = f"MOCK · ref {ref} · seed {seed} · {digest}"
-    draw.text((size, height - int(size * 1.6)), footer, fill=(200, 200, 200, 255), font=small)
+    for line in fit_lines(footer, small, width - 2 * size, 1):
+        draw.text((size, footer_y), line, fill=(200, 200, 200, 255), font=small)
