@@ -141,28 +141,34 @@ def _gradient(
     return Image.composite(base, over, column.resize((width, height)))
 
 
-def _caption(canvas: Image.Image, req: GenerationRequest, seed: int) -> None:
-    """The prompt (up to three lines, cut at a word with an ellipsis) above a footer line.
+def caption_layout(width: int, height: int) -> tuple[int, int, int, int, int]:
+    """Where the caption goes: ``(font size, first line y, line height, lines, footer y)``.
 
-    The caption gets only as many lines as fit between the band's top and the footer, so the
-    two never overlap, whatever the image's size (a 768-px-high image has room for two).
+    ``lines`` (1-3) is as many prompt lines as fit between the band's top and the footer, so
+    the two never overlap whatever the image's size (a 768-px-high wide image has room for
+    one or two). Pixels.
     """
+    size = max(12, width // 40)
+    line_h = int(size * 1.3)
+    footer_y = height - int(size * 1.6)
+    y = int(height * 0.82) + size // 2
+    lines = max(1, min(3, (footer_y - y - size // 4) // line_h))
+    return size, y, line_h, lines, footer_y
+
+
+def _caption(canvas: Image.Image, req: GenerationRequest, seed: int) -> None:
+    """The prompt (cut at a word, with an ellipsis) above a footer line, on a dark band."""
     from PIL import ImageDraw
 
     from pinglass.fonts import fit_lines, load_font
 
     width, height = canvas.size
-    band_top = int(height * 0.82)
     draw = ImageDraw.Draw(canvas, "RGBA")
-    draw.rectangle((0, band_top, width, height), fill=(0, 0, 0, 170))
-    size = max(12, width // 40)
+    draw.rectangle((0, int(height * 0.82), width, height), fill=(0, 0, 0, 170))
+    size, y, line_h, lines, footer_y = caption_layout(width, height)
     font = load_font(size)
     small = load_font(max(10, int(size * 0.8)))
-    line_h = int(size * 1.3)
-    footer_y = height - int(size * 1.6)
-    y = band_top + size // 2
-    room = max(1, min(3, (footer_y - y - size // 4) // line_h))
-    for line in fit_lines(req.prompt, font, width - 2 * size, room):
+    for line in fit_lines(req.prompt, font, width - 2 * size, lines):
         draw.text((size, y), line, fill=(255, 255, 255, 255), font=font)
         y += line_h
     ref = req.references[0].name if req.references else "no reference"
