@@ -135,3 +135,53 @@ def test_new_into_a_folder(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert (tmp_path / "mine" / "solo.toml").is_file()
     assert "wrote mine/solo.toml" in result.stdout
+
+
+TWO_PROBLEMS = """\
+[preset]
+name = "two"
+
+[[prompts]]
+id = "a"
+text = "fine"
+steps = "many"
+
+[[prompts]]
+id = "Bad Id"
+text = "x"
+"""
+
+
+def test_validate_lists_every_problem_with_its_line(runner: CliRunner) -> None:
+    Path("two.toml").write_text(TWO_PROBLEMS, encoding="utf-8")
+    result = runner.invoke(app, ["presets", "validate", "two.toml"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("error: two.toml:7: prompt 1 (id 'a'): steps:")
+    assert lines[1].startswith("error: two.toml:10: prompt 2 (id 'Bad Id'): id: must be kebab")
+    # Elsewhere (generate, show) the first problem is named with the count, in good grammar.
+    shown = runner.invoke(app, ["presets", "show", "two.toml"])
+    assert "(and 1 more problem: `pinglass presets validate two.toml` lists them)" in shown.stderr
+
+
+def test_new_with_a_folder_ending_in_a_slash_writes_name_toml_inside(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["presets", "new", "team", "--out", "sub/"])
+    assert result.exit_code == 0, result.stderr
+    assert Path("sub/team.toml").is_file() and not Path("sub").is_file()
+    assert runner.invoke(app, ["presets", "validate", "sub/team.toml"]).exit_code == 0
+
+
+def test_show_keeps_a_random_seed_random(runner: CliRunner) -> None:
+    text = '[preset]\nname = "rnd"\n[defaults]\nseed = "random"\n'
+    text += '[[prompts]]\nid = "a"\ntext = "one"\n[[prompts]]\nid = "b"\ntext = "two"\nseed = 5\n'
+    Path("rnd.toml").write_text(text, encoding="utf-8")
+    first = runner.invoke(app, ["presets", "show", "rnd.toml", "--json"])
+    second = runner.invoke(app, ["presets", "show", "rnd.toml", "--json"])
+    assert first.stdout == second.stdout  # nothing drawn
+    assert [p["seed"] for p in json.loads(first.stdout)["prompts"]] == [None, 5]
+    table = runner.invoke(app, ["presets", "show", "rnd.toml"])
+    assert "random" in table.stdout and "2 prompts" in table.stdout
+    one = Path("one.toml")
+    one.write_text('[preset]\nname = "one"\n[[prompts]]\nid = "a"\ntext = "x"\n', "utf-8")
+    assert "1 prompt," in runner.invoke(app, ["presets", "validate", "one.toml"]).stdout

@@ -221,13 +221,24 @@ def _confirm(output: Output, session: Session, *, yes: bool) -> None:
             "to confirm (and --max-cost to cap it)",
             estimated_usd=total,
         )
-    try:
-        agreed = typer.confirm(f"Spend up to {money(total)}?", default=False, err=True)
-    except (typer.Abort, KeyboardInterrupt, EOFError):  # Ctrl-C or Ctrl-D at the question
-        output.err.print()
-        agreed = False
-    if not agreed:
+    if not _ask(output, f"Spend up to {money(total)}? [y/N]: "):
         raise BudgetRefused("declined; nothing was sent", estimated_usd=total)
+
+
+def _ask(output: Output, question: str) -> bool:
+    """A yes/no question on stderr, answered on stdin; Ctrl-C or Ctrl-D (EOF) mean no.
+
+    Not ``typer.confirm``: click writes part of its prompt to stdout, which belongs to results.
+    """
+    output.err.print(question, end="", markup=False, highlight=False)
+    output.err.file.flush()
+    try:
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    if not answer.endswith("\n"):  # Ctrl-C or Ctrl-D: end the question's line
+        output.err.print()
+    return answer.strip().lower() in {"y", "yes"}
 
 
 def _show_summary(output: Output, report: Report, session: Session) -> None:

@@ -89,9 +89,7 @@ def _render(output: Output, rows: list[CatalogRow]) -> None:
         )
     title = "pinglass catalog (* default model; id: keeps identity; key: configured)"
     show_rows(output, title, cols, cells)
-    output.result(
-        "Key variables (several keys: NAME_1, NAME_2, …; check them with `pinglass test-keys`):"
-    )
+    output.result("Key variables (several keys: NAME_1..N; check them with `pinglass test-keys`):")
     by_provider: dict[str, list[str]] = {}
     for r in rows:
         by_provider.setdefault(r.provider, r.key_env_vars)
