@@ -115,6 +115,6 @@ def test_train_refuses_refs_that_fail_not_same_person(
 
 def test_subjects_without_any(runner: CliRunner) -> None:
     result = runner.invoke(app, ["subjects"])
-    assert result.exit_code == 0 and "no subjects" in result.stderr
+    assert result.exit_code == 0 and "no subjects" in result.stdout  # the result, on stdout
     shown = runner.invoke(app, ["subjects", "--show", "nobody"])
     assert shown.exit_code == 2 and "no such subject" in shown.stderr

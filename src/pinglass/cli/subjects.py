@@ -9,7 +9,8 @@ import typer
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
 from pinglass.cli._options import JsonOpt, QuietOpt
-from pinglass.cli._output import emit_json, json_errors, make_console
+from pinglass.cli._output import make_output
+from pinglass.cli._text import money, plural
 
 __all__ = ["subjects"]
 
@@ -27,8 +28,8 @@ def subjects(
 
     Example: pinglass subjects --json
     """
-    console = make_console(quiet=quiet)
-    with exit_on_error(console), json_errors(enabled=json_out):
+    output = make_output(json_output=json_out, quiet=quiet)
+    with exit_on_error(output):
         from rich import box
         from rich.markup import escape
         from rich.table import Table
@@ -38,14 +39,14 @@ def subjects(
 
         root = load_settings().subjects_dir
         if show is not None:
-            emit_json(read_subject(root, show))
+            output.document(read_subject(root, show))
             return
         rows = list_subjects(root)
         if json_out:
-            emit_json({"subjects": [r.model_dump(mode="json") for r in rows]})
+            output.document({"subjects": [r.model_dump(mode="json") for r in rows]})
             return
         if not rows:
-            console.print(f"no subjects in {root} yet: `pinglass train REFS --provider mock`")
+            output.line(f"no subjects in {root} yet: `pinglass train REFS --provider mock`")
             return
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
         table.add_column("subject")
@@ -58,10 +59,12 @@ def subjects(
                 escape(r.name),
                 r.status,
                 escape(f"{r.provider}/{r.trainer}" if r.provider else "-"),
-                f"${r.training_cost_usd:.4f}",
+                money(r.training_cost_usd),
                 str(r.sessions),
-                f"${r.sessions_cost_usd:.4f}",
-                f"${r.cost_so_far_usd:.4f}",
+                money(r.sessions_cost_usd),
+                money(r.cost_so_far_usd),
             )
-        console.print(table)
-        console.print(f"[dim]{root}[/]")
+        output.result(table)
+        output.result(f"[dim]{root}[/]")
+        total = sum(r.cost_so_far_usd for r in rows)
+        output.line(f"{plural(len(rows), 'subject')}, {money(total)} so far")

@@ -12,8 +12,9 @@ from rich.markup import escape
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
 from pinglass.cli._options import JsonOpt, QuietOpt, VerboseOpt, YesOpt
-from pinglass.cli._output import emit_json, json_errors, make_console
-from pinglass.cli.generate import _usd_option
+from pinglass.cli._output import Output, make_console, make_output
+from pinglass.cli._text import money
+from pinglass.cli.generate import _ask, _usd_option
 from pinglass.errors import BudgetRefused
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ def train(
 
     Example: pinglass train ./selfies --provider fal --name alex --max-cost 8
     """
-    console = make_console(quiet=quiet)
-    with exit_on_error(console), json_errors(enabled=json_out):
+    output = make_output(json_output=json_out, quiet=quiet)
+    with exit_on_error(output):
         from pinglass.settings import load_settings
         from pinglass.training import TrainRequest, check_budget, plan_training, run_training
 
@@ -64,61 +65,62 @@ def train(
             max_cost=_usd_option(max_cost),
         )
         plan = plan_training(request, settings)
-        _show_plan(console, plan)
+        _show_plan(output, plan)
         check_budget(plan)
-        _confirm(console, plan, yes=yes)
-        with _Progress(console, verbose=verbose) as view:
+        _confirm(output, plan, yes=yes)
+        progress_console = make_console(quiet=True) if quiet else output.err
+        with _Progress(progress_console, verbose=verbose) as view:
             subject = run_training(plan, settings, observer=view)
-        console.print(
+        output.line(
             f"[green]trained[/] {subject.name}: {escape(subject.generation_model)} · "
-            f"${subject.cost_usd:.4f} ({subject.cost_source}) · trigger "
+            f"{money(subject.cost_usd)} ({subject.cost_source}) · trigger "
             f"{escape(subject.trigger_phrase)}"
         )
-        console.print(f"subject: {plan.folder / 'subject.json'}")
-        console.print(f"next: pinglass generate --subject {subject.name} --provider {provider}")
+        output.result(f"subject: {plan.folder / 'subject.json'}")
+        output.result(f"next: pinglass generate --subject {subject.name} --provider {provider}")
         if json_out:
-            emit_json(subject)
+            output.document(subject)
 
 
-def _show_plan(console: Console, plan: TrainingPlan) -> None:
+def _show_plan(output: Output, plan: TrainingPlan) -> None:
     if plan.resuming:
         what = "re-attaching to" if plan.book.state == "pending" else "looking up"
-        console.print(
+        output.info(
             f"[bold]{plan.name}:[/] {what} the {plan.entry.key} training started earlier "
             f"({plan.book.remote_id or 'its answer was lost'}); nothing new is sent"
         )
         return
-    console.print(
+    output.info(
         f"[bold]references:[/] {plan.usable} usable of {plan.total}; training on "
         f"{len(plan.crops)} square {plan.entry.resolution}px face crops"
     )
     for warning in plan.warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}")
+        output.warn(escape(warning))
     unit = {"run": "per run", "step": "per step", "second": "per GPU second"}[plan.entry.unit]
-    console.print(
+    output.info(
         f"[bold]training:[/] {plan.entry.vendor_id}, {plan.steps} steps · "
-        f"${plan.entry.price} {unit} → estimate ${plan.estimate_usd:.4f}"
+        f"${plan.entry.price} {unit} → estimate {money(plan.estimate_usd)}"
     )
-    console.print(
-        f"[bold]later:[/] a 23-image session with this subject ≈ ${plan.session_usd:.4f} "
+    output.info(
+        f"[bold]later:[/] a 23-image session with this subject ≈ {money(plan.session_usd)} "
         f"({escape(plan.entry.generation_model)})"
     )
     cap = plan.request.max_cost
-    console.print(f"[dim]budget: {'none' if cap is None else f'${cap:.2f}'} · {plan.folder}[/]")
+    output.info(f"[dim]budget: {'none' if cap is None else money(cap)} · {plan.folder}[/]")
 
 
-def _confirm(console: Console, plan: TrainingPlan, *, yes: bool) -> None:
+def _confirm(output: Output, plan: TrainingPlan, *, yes: bool) -> None:
     if yes or plan.resuming or plan.estimate_usd <= 0:
         return
     total = plan.estimate_usd
     if not sys.stdin.isatty():
         raise BudgetRefused(
-            f"this training is estimated at ${total:.4f} and needs confirmation; re-run with "
+            f"this training is estimated at {money(total)} and needs confirmation; re-run with "
             "--yes to confirm (and --max-cost to cap it)",
             estimated_usd=total,
         )
-    if not typer.confirm(f"Spend about ${total:.4f} on training?", default=False, err=True):
-        raise BudgetRefused("declined: nothing was sent", estimated_usd=total)
+    if not _ask(output, f"Spend about {money(total)} on training? [y/N]: "):
+        raise BudgetRefused("declined; nothing was sent", estimated_usd=total)
 
 
 class _Progress:
