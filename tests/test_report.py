@@ -32,7 +32,13 @@ from pinglass.secrets import ApiKey
 
 # Layout constants of the contact sheet (contact_sheet.py): thumb 240x300, label 58, gap 14,
 # header 64.
-_CELL_W, _CELL_H, _GAP, _HEADER = 240 + 14, 300 + 58 + 14, 14, 64
+_CELL_W, _CELL_H, _GAP = 240 + 14, 300 + 62 + 14, 14
+_HEADER = 10 + 22 + 8 + 19 + 12  # title, one summary line, rule
+_MIN_W = _GAP + 3 * _CELL_W  # one or two tiles still leave the header room
+
+
+def _w(columns: int) -> int:
+    return max(_MIN_W, _GAP + columns * _CELL_W)
 
 
 def _jpeg(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (90, 120)) -> None:
@@ -181,7 +187,7 @@ def test_contact_sheet_grid_and_tiles(tmp_path: Path) -> None:
     with Image.open(path) as sheet:
         assert sheet.format == "JPEG"
         # Three entries, default six columns: one row of three.
-        assert sheet.size == (_GAP + 3 * _CELL_W, _HEADER + _GAP + _CELL_H)
+        assert sheet.size == (_w(3), _HEADER + _GAP + _CELL_H)
         rgb = sheet.convert("RGB")
         # The succeeded tile shows the real picture (red), the not-run tile does not.
         r, g, b = rgb.getpixel((_GAP + 120, _HEADER + _GAP + 150))  # type: ignore[misc]
@@ -200,7 +206,7 @@ def test_contact_sheet_grid_size(
     path = build_contact_sheet(_report(entries), tmp_path, columns=columns)
     cols, rows = grid
     with Image.open(path) as sheet:
-        assert sheet.size == (_GAP + cols * _CELL_W, _HEADER + _GAP + rows * _CELL_H)
+        assert sheet.size == (_w(cols), _HEADER + _GAP + rows * _CELL_H)
 
 
 def test_contact_sheet_marks_missing_or_broken_files(tmp_path: Path) -> None:
@@ -212,7 +218,7 @@ def test_contact_sheet_marks_missing_or_broken_files(tmp_path: Path) -> None:
     ]
     path = build_contact_sheet(_report(entries), tmp_path)
     with Image.open(path) as sheet:
-        assert sheet.size == (_GAP + 2 * _CELL_W, _HEADER + _GAP + _CELL_H)
+        assert sheet.size == (_w(2), _HEADER + _GAP + _CELL_H)
 
 
 def test_contact_sheet_over_atomic_write_replaces(tmp_path: Path) -> None:
@@ -221,5 +227,5 @@ def test_contact_sheet_over_atomic_write_replaces(tmp_path: Path) -> None:
     second = build_contact_sheet(_report(_entries()[:1]), tmp_path).read_bytes()
     assert first != second
     with Image.open(io.BytesIO(second)) as img:
-        assert img.size == (_GAP + _CELL_W, _HEADER + _GAP + _CELL_H)
+        assert img.size == (_w(1), _HEADER + _GAP + _CELL_H)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
