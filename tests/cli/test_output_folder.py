@@ -37,7 +37,8 @@ def _env() -> dict[str, str]:
 
 
 def _pinglass(cwd: Path, *args: str, stdin: int | None = subprocess.DEVNULL) -> tuple[int, str]:
-    """Run ``python -m pinglass ARGS`` in ``cwd``; return the exit code and stderr."""
+    """Run ``python -m pinglass ARGS`` in ``cwd``; return the exit code and both streams
+    (results on stdout, the rest on stderr)."""
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "pinglass", *args],
         cwd=cwd,
@@ -48,7 +49,7 @@ def _pinglass(cwd: Path, *args: str, stdin: int | None = subprocess.DEVNULL) -> 
         timeout=120,
         check=False,
     )
-    return done.returncode, done.stderr
+    return done.returncode, done.stdout + done.stderr
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_a_declined_run_leaves_no_folder(work: Path) -> None:
         os.close(terminal)
         os.close(controller)
     assert code == 3, stderr
-    assert "declined: nothing was sent" in stderr
+    assert "declined; nothing was sent" in stderr
     assert not (work / "run").exists()
 
 
