@@ -178,3 +178,32 @@ def test_redact_headers_masks_credential_headers() -> None:
         assert CANARY not in value, name
         assert "0123456789abcdef" not in value, name
     assert headers["Authorization"] == f"Bearer {CANARY}"  # the input is not modified
+
+
+def test_redact_remembers_short_strings_and_answers_the_same() -> None:
+    from pinglass import secrets
+
+    text = "row 7: provider said 'quota exhausted for project 12' (plain text, no key)"
+    first = redact(text)
+    assert secrets._CACHE[text] == first  # remembered ...
+    assert redact(text) == first  # ... and answered the same from memory
+
+
+def test_a_key_made_later_is_redacted_from_a_string_seen_before() -> None:
+    value = "zq-LATERKEY-9f8e7d6c5b4a39281"
+    text = f"echoed body: credential={value} end"
+    before = redact(text)
+    assert "9f8e7d6c5b4a39281" in before  # not a known key yet, and not credential-shaped
+    ApiKey.of(value, "LATER_KEY")
+    after = redact(text)
+    assert value not in after
+    assert mask(value) in after
+
+
+def test_long_documents_are_redacted_but_not_remembered() -> None:
+    from pinglass import secrets
+
+    doc = json.dumps({"rows": [f"row {i} {CANARY}" for i in range(400)]})
+    assert len(doc) > secrets._CACHE_CHARS
+    assert CANARY not in redact(doc)
+    assert doc not in secrets._CACHE

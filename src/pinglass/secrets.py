@@ -6,6 +6,11 @@ when they build the auth header. Everything else sees :meth:`ApiKey.mask` (``r8_
 Every key that is constructed is remembered (by value, in this process only) so that
 :func:`redact` can scrub it from any text: provider error bodies that echo the Authorization
 header, exception messages, log lines, report and journal fields, ``--json`` output.
+
+:func:`redact` remembers what it returned for short strings (a report row, an error message), so
+a string that is redacted again (report.json is rewritten while a run goes) costs a dictionary
+look-up. The memory is forgotten whenever a new key becomes known, since the new key may hide in
+a string that was clean before.
 """
 
 from __future__ import annotations
@@ -22,6 +27,12 @@ __all__ = ["ApiKey", "mask", "redact", "redact_headers"]
 
 # Values of every ApiKey made in this process, longest first when redacting.
 _KNOWN: set[str] = set()
+
+# redact() of strings up to _CACHE_CHARS long, remembered; at most _CACHE_SIZE of them (then
+# forgotten all at once: rows of one run fit, and the bound keeps memory flat).
+_CACHE: dict[str, str] = {}
+_CACHE_CHARS = 8192
+_CACHE_SIZE = 8192
 
 # Credentials that look like keys even if we never loaded them (echoed Authorization headers).
 _PATTERNS = [
@@ -61,8 +72,9 @@ class ApiKey:
 
     def __post_init__(self) -> None:
         value = self.secret.get_secret_value()
-        if value:
+        if value and value not in _KNOWN:
             _KNOWN.add(value)
+            _CACHE.clear()  # a string redacted before may hold this new key
 
     @classmethod
     def of(cls, value: str, source: str = "") -> ApiKey:
@@ -92,9 +104,24 @@ class ApiKey:
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with every known key, and anything shaped like a credential, masked."""
+    """Return ``text`` with every known key, and anything shaped like a credential, masked.
+
+    Pure for a given set of known keys; a short string seen before is answered from memory.
+    """
     if not text:
         return text
+    if len(text) > _CACHE_CHARS:
+        return _redact(text)
+    done = _CACHE.get(text)
+    if done is None:
+        done = _redact(text)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[text] = done
+    return done
+
+
+def _redact(text: str) -> str:
     for value in sorted(_KNOWN, key=len, reverse=True):
         if value in text:
             text = text.replace(value, mask(value))
