@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from pinglass.fonts import ELLIPSIS, fit_lines, load_font
 from pinglass.providers.mock import caption_layout
-from pinglass.report import build_contact_sheet
+from pinglass.report import build_contact_sheets
 from pinglass.report import contact_sheet as cs
 from pinglass.report.models import Budget, ImageEntry, PresetInfo, Report, Totals
 
@@ -76,7 +76,7 @@ def test_wide_and_square_images_are_letterboxed_not_cropped(tmp_path: Path) -> N
             error={"kind": "transient", "message": "connection refused"},
         ),
     ]
-    sheet = Image.open(build_contact_sheet(_report(images), tmp_path)).convert("RGB")
+    sheet = Image.open(build_contact_sheets(_report(images), tmp_path)[0]).convert("RGB")
     assert sheet.width >= cs._MIN_WIDTH  # room for the header with few tiles
     top = sheet.height - (cs._THUMB_H + cs._LABEL_H + cs._GAP)  # the one row of tiles
     for column in (0, 1):

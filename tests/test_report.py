@@ -16,7 +16,7 @@ from pinglass.report import (
     REPORT_NAME,
     SCHEMA_VERSION,
     SHEET_NAME,
-    build_contact_sheet,
+    build_contact_sheets,
     read_report,
     write_report,
 )
@@ -181,7 +181,7 @@ def test_read_unreadable_path(tmp_path: Path) -> None:
 def test_contact_sheet_grid_and_tiles(tmp_path: Path) -> None:
     _jpeg(tmp_path / "images" / "01-window-light.jpg", (230, 20, 20))
     report = _report(_entries())
-    path = build_contact_sheet(report, tmp_path)
+    path = build_contact_sheets(report, tmp_path)[0]
     assert path == tmp_path / SHEET_NAME
     assert sorted(p.name for p in tmp_path.iterdir()) == ["contact-sheet.jpg", "images"]
     with Image.open(path) as sheet:
@@ -203,7 +203,7 @@ def test_contact_sheet_grid_size(
     entries = [
         ImageEntry(index=i, prompt_id=f"p{i}", prompt="x", status="not_run") for i in range(n)
     ]
-    path = build_contact_sheet(_report(entries), tmp_path, columns=columns)
+    path = build_contact_sheets(_report(entries), tmp_path, columns=columns)[0]
     cols, rows = grid
     with Image.open(path) as sheet:
         assert sheet.size == (_w(cols), _HEADER + _GAP + rows * _CELL_H)
@@ -216,15 +216,15 @@ def test_contact_sheet_marks_missing_or_broken_files(tmp_path: Path) -> None:
         ImageEntry(index=1, prompt_id="a", prompt="x", status="succeeded", file="images/gone.jpg"),
         ImageEntry(index=2, prompt_id="b", prompt="x", status="reused", file="images/broken.jpg"),
     ]
-    path = build_contact_sheet(_report(entries), tmp_path)
+    path = build_contact_sheets(_report(entries), tmp_path)[0]
     with Image.open(path) as sheet:
         assert sheet.size == (_w(2), _HEADER + _GAP + _CELL_H)
 
 
 def test_contact_sheet_over_atomic_write_replaces(tmp_path: Path) -> None:
     _jpeg(tmp_path / "images" / "01-window-light.jpg", (20, 20, 230))
-    first = build_contact_sheet(_report(_entries()), tmp_path).read_bytes()
-    second = build_contact_sheet(_report(_entries()[:1]), tmp_path).read_bytes()
+    first = build_contact_sheets(_report(_entries()), tmp_path)[0].read_bytes()
+    second = build_contact_sheets(_report(_entries()[:1]), tmp_path)[0].read_bytes()
     assert first != second
     with Image.open(io.BytesIO(second)) as img:
         assert img.size == (_w(1), _HEADER + _GAP + _CELL_H)

@@ -6,7 +6,8 @@
       images/NN-<prompt-id>.<ext>   the portraits, written atomically
       journal.jsonl                 every create and result, fsynced; a re-run resumes from it
       report.json                   the contract other tools read
-      contact-sheet.jpg             every prompt's thumbnail, failures marked
+      contact-sheet.jpg             every prompt's thumbnail, failures marked (48 per sheet;
+      contact-sheet-02.jpg …        further pages as the run needs them)
       thumbs/  index.html           the gallery's files
 
 A :class:`RunFolder` is a value: making one touches no disk. :meth:`RunFolder.check_writable`
@@ -18,6 +19,7 @@ bad flag leaves no empty folder behind; the folder appears with the first file a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +30,8 @@ from pinglass.errors import UsageError
 __all__ = ["RunFolder"]
 
 _PROBE = ".pinglass-write-test"
+_PAGE = re.compile(r"contact-sheet-\d{2,}\.jpg")
+"""Contact sheet pages after the first (a page set aside, ``….before-<stamp>.jpg``, is not one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +87,26 @@ class RunFolder:
         return self.path / self.INDEX
 
     @classmethod
+    def sheet_page(cls, n: int) -> str:
+        """The name of contact sheet page ``n`` (from 2; page 1 is :attr:`CONTACT_SHEET`)."""
+        return f"contact-sheet-{n:02d}.jpg"
+
+    def sheet_pages(self) -> list[Path]:
+        """The contact sheet pages after the first that are here now (``contact-sheet-02.jpg``…)."""
+        if not self.path.is_dir():
+            return []
+        return sorted(p for p in self.path.iterdir() if _PAGE.fullmatch(p.name))
+
+    @classmethod
     def image_file(cls, stem: str, ext: str) -> str:
         """An image's path relative to the folder, as the journal and report.json store it."""
         return f"{cls.IMAGES}/{stem}.{ext}"
 
     def has_run(self) -> bool:
         """True when an earlier run left any of its files here."""
-        return any((self.path / name).exists() for name in self.RUN_FILES)
+        return any((self.path / name).exists() for name in self.RUN_FILES) or bool(
+            self.sheet_pages()
+        )
 
     def check_writable(self) -> None:
         """Raise :class:`UsageError` unless a run could create files here.
@@ -128,8 +145,7 @@ class RunFolder:
         if stamp is None:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - local time in a name
         moved = []
-        for name in self.RUN_FILES:
-            path = self.path / name
+        for path in [*(self.path / name for name in self.RUN_FILES), *self.sheet_pages()]:
             if not path.exists():
                 continue
             target = self._aside_name(path, stamp)

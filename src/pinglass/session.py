@@ -473,11 +473,12 @@ async def _rerolls(
 
 
 def _write_outputs(report: rm.Report, folder: RunFolder) -> None:
-    """The final report.json, then the contact sheet drawn from it."""
-    from pinglass.report.contact_sheet import build_contact_sheet
+    """The final report.json (naming its contact sheets), then the sheets drawn from it."""
+    from pinglass.report.contact_sheet import build_contact_sheets, sheet_names
 
+    report.contact_sheets = sheet_names(len(report.images))
     write_report(report, folder.path)
-    build_contact_sheet(report, folder.path)
+    build_contact_sheets(report, folder.path)
 
 
 def _final_status(outcome: RunOutcome, session: Session) -> rm.Status:

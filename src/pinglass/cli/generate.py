@@ -258,9 +258,10 @@ def _show_summary(output: Output, report: Report, session: Session) -> None:
             f"({money(t.reroll_cost_usd)})"
         )
     output.result(f"report: {escape(str(session.folder.report))}", soft_wrap=True)
-    sheet = session.folder.contact_sheet
-    if sheet.exists():
-        output.result(f"contact sheet: {escape(str(sheet))}", soft_wrap=True)
+    sheets = [session.folder.path / name for name in report.contact_sheets]
+    if sheets and sheets[0].exists():
+        more = f" (+{len(sheets) - 1} more: {sheets[-1].name})" if len(sheets) > 1 else ""
+        output.result(f"contact sheet: {escape(str(sheets[0]))}{more}", soft_wrap=True)
 
 
 def _dry_run_document(session: Session) -> dict[str, object]:

@@ -35,11 +35,12 @@ def report(
     """
     output = make_output(json_output=json_out, quiet=quiet)
     with exit_on_error(output):
-        from pinglass.report import build_contact_sheet, read_report
+        from pinglass.report import build_contact_sheets, read_report
 
         folder = out.parent if out.is_file() else out
         doc = read_report(out)
-        sheet = build_contact_sheet(doc, folder)
+        sheets = build_contact_sheets(doc, folder)
+        doc.contact_sheets = [p.name for p in sheets]
         t = doc.totals
         output.result(
             f"[bold]{escape(doc.preset.name)}[/] · {' → '.join(doc.provider_chain)} · "
@@ -47,7 +48,8 @@ def report(
         )
         _problems(output, doc)
         _weakest(output, doc, weakest)
-        output.result(f"contact sheet: {escape(str(sheet))}", soft_wrap=True)
+        more = f" (+{len(sheets) - 1} more: {sheets[-1].name})" if len(sheets) > 1 else ""
+        output.result(f"contact sheet: {escape(str(sheets[0]))}{more}", soft_wrap=True)
         output.line(
             f"{doc.status}: {t.succeeded} made, {t.reused} reused, {t.failed} failed, "
             f"{t.not_run} not run · {money(t.cost_usd)} this run, {money(t.folder_cost_usd)} in "

@@ -3,7 +3,10 @@
 Failed and not-run images get a marked tile with the reason, so the sheet shows at a glance
 what was paid for and what is missing. Each image keeps its aspect ratio inside its cell (a
 wide or square image is letterboxed, never cropped); text is drawn in DejaVu Sans (shipped in
-:mod:`pinglass.fonts`) and cut only at word boundaries, with an ellipsis.
+:mod:`pinglass.fonts`) and cut only at word boundaries, with an ellipsis. A run of any size is
+paged: at most :data:`TILES_PER_SHEET` tiles per file (``contact-sheet.jpg``, then
+``contact-sheet-02.jpg``, …; :func:`sheet_names`), so each file stays about 1 MB and drawing one
+never holds the whole run's pixels in memory.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from pinglass.run_folder import RunFolder
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw
 
-__all__ = ["SHEET_NAME", "build_contact_sheet"]
+__all__ = ["SHEET_NAME", "TILES_PER_SHEET", "build_contact_sheets", "sheet_names"]
 
 SHEET_NAME = RunFolder.CONTACT_SHEET
+TILES_PER_SHEET = 48
+"""Most tiles on one sheet: 8 rows of 6, about 1 MB as a JPEG."""
 _THUMB_W, _THUMB_H = 240, 300
 _LABEL_H = 62
 _GAP = 14
@@ -39,16 +44,46 @@ _WARN = (232, 170, 60)
 _NONE = "—"
 
 
-def build_contact_sheet(report: Report, out_dir: Path, *, columns: int = 6) -> Path:
-    """Draw ``out_dir/contact-sheet.jpg`` from ``report`` and the images on disk; return it."""
+def sheet_names(images: int, *, per_sheet: int = TILES_PER_SHEET) -> list[str]:
+    """The sheet files a report of ``images`` rows draws, in order (at least one)."""
+    pages = max(1, math.ceil(images / per_sheet))
+    return [SHEET_NAME if n == 1 else RunFolder.sheet_page(n) for n in range(1, pages + 1)]
+
+
+def build_contact_sheets(
+    report: Report, out_dir: Path, *, columns: int = 6, per_sheet: int = TILES_PER_SHEET
+) -> list[Path]:
+    """Draw the run's contact sheets into ``out_dir`` from ``report`` and the images on disk.
+
+    One page per ``per_sheet`` images, named as :func:`sheet_names` says; pages an earlier,
+    larger run left behind are removed (they are drawings, not paid work). Returns the paths.
+    """
+    images = sorted(report.images, key=lambda e: e.index)
+    names = sheet_names(len(images), per_sheet=per_sheet)
+    paths: list[Path] = []
+    for n, name in enumerate(names):
+        page = images[n * per_sheet : (n + 1) * per_sheet]
+        label = f"sheet {n + 1} of {len(names)}" if len(names) > 1 else ""
+        path = out_dir / name
+        write_atomic(path, _draw_sheet(report, page, out_dir, columns, label))
+        paths.append(path)
+    for stale in RunFolder(out_dir).sheet_pages():
+        if stale.name not in names:
+            stale.unlink(missing_ok=True)
+    return paths
+
+
+def _draw_sheet(
+    report: Report, images: list[ImageEntry], out_dir: Path, columns: int, label: str
+) -> bytes:
+    """One page of tiles as JPEG bytes; the header names the run (and the page)."""
     from PIL import Image, ImageDraw
 
-    images = sorted(report.images, key=lambda e: e.index)
     columns = max(1, min(columns, len(images) or 1))
     rows = max(1, math.ceil(len(images) / columns))
     cell_h = _THUMB_H + _LABEL_H
     width = max(_MIN_WIDTH, _GAP + columns * (_THUMB_W + _GAP))
-    header = _header_lines(report, width - 2 * _GAP)
+    header = _header_lines(report, width - 2 * _GAP, page=label)
     header_h = 10 + _TITLE + 8 + len(header) * _LINE + 12
     height = header_h + _GAP + rows * (cell_h + _GAP)
     sheet = Image.new("RGB", (width, height), _BG)
@@ -61,15 +96,16 @@ def build_contact_sheet(report: Report, out_dir: Path, *, columns: int = 6) -> P
         _label(draw, entry, x, y + _THUMB_H + 4)
     buf = io.BytesIO()
     sheet.save(buf, format="JPEG", quality=88, optimize=True)
-    path = out_dir / SHEET_NAME
-    write_atomic(path, buf.getvalue())
-    return path
+    return buf.getvalue()
 
 
-def _header_lines(report: Report, width: int) -> list[str]:
-    """The summary under the title, wrapped between its `` · `` parts to ``width`` pixels."""
+def _header_lines(report: Report, width: int, *, page: str = "") -> list[str]:
+    """The summary under the title (``page`` first when given), wrapped between its `` · ``
+    parts to ``width`` pixels."""
     t = report.totals
     parts = [report.status, f"{t.succeeded} made", f"{t.reused} reused"]
+    if page:
+        parts.insert(0, page)
     if t.failed:
         parts.append(f"{t.failed} failed")
     if t.not_run:

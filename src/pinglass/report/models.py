@@ -203,3 +203,6 @@ class Report(BaseModel):
     identity: IdentitySummary = Field(default_factory=IdentitySummary)
     """Identity checks: available or why not, and the likeness summary."""
     dry_run: bool = False
+    contact_sheets: list[str] = Field(default_factory=list)
+    """The contact sheet files, relative to the output folder, in order: ``contact-sheet.jpg``,
+    then ``contact-sheet-02.jpg``, … (at most 48 images each). Empty while the run is going."""
