@@ -2,9 +2,10 @@
 
 The CLI's ``generate`` command parses flags into a :class:`GenerateRequest`, calls
 :func:`prepare` (everything that costs nothing and writes nothing), shows the estimate, asks,
-and calls :func:`run`. ``report.json`` is rewritten atomically after every image
-(:mod:`pinglass.report.build`), so a crash at any point leaves a valid report, and the journal
-lets a re-run into the same folder resume. The output folder is a
+and calls :func:`run`. ``report.json`` is a view of the run (:mod:`pinglass.report.build`),
+rewritten atomically at most about once a second (:class:`~pinglass.report.write.ReportWriter`)
+and always at the end, so a crash at any point leaves a valid report; the journal lets a re-run
+into the same folder resume. The output folder is a
 :class:`~pinglass.run_folder.RunFolder`; it is created by the first file written, and
 ``--fresh`` moves an earlier run aside only once :func:`run` starts.
 """
@@ -31,7 +32,8 @@ from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Reference
 from pinglass.report import models as rm
 from pinglass.report.build import RunInfo, RunState, build_report
-from pinglass.report.write import read_report, write_report
+from pinglass.report.rows import RowCache
+from pinglass.report.write import ReportWriter, read_report, write_report
 from pinglass.rerolls import RerollState, run_rerolls
 from pinglass.run_folder import RunFolder
 from pinglass.runner.events import Event, JobFinished, NullObserver, Observer
@@ -358,7 +360,8 @@ def check_budget(session: Session) -> None:
 
 
 def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Report, RunOutcome]:
-    """Run the batch, rewriting ``report.json`` after every image; return the final report.
+    """Run the batch, rewriting ``report.json`` as it goes (about once a second); return the
+    final report.
 
     The first Ctrl-C stops new submissions and waits for what is in flight (the observer gets
     ``RunStopping``); the second cancels in-flight jobs (the runner cancels remote jobs where
@@ -377,17 +380,20 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     state = RunState(results=dict(session.previous))
     folder = session.folder
 
-    def rewrite() -> None:
-        write_report(build_report(info, state, status="running"), folder.path)
-
-    rewrite()
-    tracker = LikenessTracker(session.identity, folder.path, state.likeness, on_update=rewrite)
+    rows = RowCache()
+    writer = ReportWriter(
+        folder.path, lambda: build_report(info, state, status="running", rows=rows)
+    )
+    writer.changed()
+    tracker = LikenessTracker(
+        session.identity, folder.path, state.likeness, on_update=writer.changed
+    )
 
     def observe(event: Event) -> None:
         if isinstance(event, JobFinished):
             state.results[event.result.index] = event.result
             tracker.submit(event.result)
-            rewrite()
+            writer.changed()
         observer(event)
 
     stop = asyncio.Event()
@@ -426,10 +432,11 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         tracker.close()
+        writer.close()
     outcome.wall_s = loop.time() - started
     status = _final_status(outcome, session)
-    report = build_report(info, state, status=status, outcome=outcome)
-    _write_outputs(report, folder)
+    report = build_report(info, state, status=status, outcome=outcome, rows=rows)
+    _write_outputs(report, folder, writer)
     return report, outcome
 
 
@@ -472,12 +479,12 @@ async def _rerolls(
     return await run_rerolls(rerolls, run_round, tracker.drain, stop)
 
 
-def _write_outputs(report: rm.Report, folder: RunFolder) -> None:
+def _write_outputs(report: rm.Report, folder: RunFolder, writer: ReportWriter) -> None:
     """The final report.json (naming its contact sheets), then the sheets drawn from it."""
     from pinglass.report.contact_sheet import build_contact_sheets, sheet_names
 
     report.contact_sheets = sheet_names(len(report.images))
-    write_report(report, folder.path)
+    writer.write(report)
     build_contact_sheets(report, folder.path)
 
 

@@ -2,8 +2,10 @@
 
 Small pure functions, each one rule: which attempt a prompt's row shows (:func:`best_attempt`),
 what a row says (:func:`image_entry`), what the run spent (:func:`spent`), the totals, and the
-identity summary. :func:`build_report` puts them together; the session calls it after every
-image, so a crash at any point leaves a valid report. Nothing here touches the disk.
+identity summary. :func:`build_report` puts them together; the session calls it as the run
+goes (through :class:`~pinglass.report.write.ReportWriter`, at most about once a second), with a
+:class:`~pinglass.report.rows.RowCache` so unchanged rows are not built again. Nothing here
+touches the disk.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pinglass.money import ZERO, to_json
 from pinglass.report import models as rm
+from pinglass.report.rows import RowCache
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageResult, RunOutcome
 
@@ -118,18 +122,37 @@ def image_entry(r: ImageResult, likeness: Mapping[str, Likeness | None]) -> rm.I
     )
 
 
-def image_rows(jobs: Iterable[Job], state: RunState) -> list[rm.ImageEntry]:
+def image_rows(
+    jobs: Iterable[Job], state: RunState, cache: RowCache | None = None
+) -> list[rm.ImageEntry]:
     """``report.json``'s ``images``: per job the best-likeness attempt, the others under
-    ``rerolls``. The row always carries the prompt's own id, whichever attempt it shows."""
+    ``rerolls``. The row always carries the prompt's own id, whichever attempt it shows.
+
+    With ``cache``, a row whose attempts and scores are the same objects as last time is the
+    same row object: rows are built once per change, not once per rewrite.
+    """
+    cache = cache or RowCache()
     rows = []
     for job in jobs:
-        attempts = state.attempts(job)
-        best = best_attempt(attempts, state.likeness)
-        row = image_entry(best, state.likeness)
-        row.prompt_id = attempts[0].prompt_id  # a re-roll's own id is ``<id>~rK``
-        row.rerolls = [image_entry(a, state.likeness) for a in attempts if a is not best]
-        rows.append(row)
+        first = state.results.get(job.index)
+        again = state.rerolls.get(job.index, [])
+        made = [a.file for a in (first, *again) if a is not None and a.file]
+        inputs = (first, *again, *(state.likeness.get(f, _UNSCORED) for f in made))
+        rows.append(cache.row(job.index, inputs, partial(_row, job, state)))
     return rows
+
+
+_UNSCORED = object()
+"""Stands for "no likeness yet" among a row's inputs (``None`` is "no face found")."""
+
+
+def _row(job: Job, state: RunState) -> rm.ImageEntry:
+    attempts = state.attempts(job)
+    best = best_attempt(attempts, state.likeness)
+    row = image_entry(best, state.likeness)
+    row.prompt_id = attempts[0].prompt_id  # a re-roll's own id is ``<id>~rK``
+    row.rerolls = [image_entry(a, state.likeness) for a in attempts if a is not best]
+    return row
 
 
 def spent(state: RunState) -> Decimal:
@@ -219,12 +242,14 @@ def build_report(
     status: rm.Status,
     outcome: RunOutcome | None = None,
     now: datetime | None = None,
+    rows: RowCache | None = None,
 ) -> rm.Report:
     """The whole ``report.json`` for ``info`` with what ``state`` holds now.
 
     ``finished_at`` is ``now`` (default: the current UTC time) unless ``status`` is ``running``.
+    ``rows`` keeps rows between calls (see :func:`image_rows`).
     """
-    images = image_rows(info.jobs, state)
+    images = image_rows(info.jobs, state, rows)
     return rm.Report(
         run_id=info.run_id,
         started_at=info.started_at,

@@ -1,18 +1,22 @@
-"""Atomic writes of ``report.json`` and reading it back."""
+"""Atomic writes of ``report.json`` (at once, or throttled while a run goes); reading it back."""
 
 from __future__ import annotations
 
+import asyncio
+import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from pinglass.errors import UsageError
-from pinglass.report.models import Report
+from pinglass.report.models import ImageEntry, Report
 from pinglass.run_folder import RunFolder
 from pinglass.runner.files import write_atomic  # one atomic-write helper for every output
 from pinglass.secrets import redact
 
-__all__ = ["REPORT_NAME", "read_report", "write_atomic", "write_report"]
+__all__ = ["REPORT_NAME", "ReportWriter", "read_report", "write_atomic", "write_report"]
 
 REPORT_NAME = RunFolder.REPORT
 
@@ -41,3 +45,100 @@ def read_report(out_dir: Path) -> Report:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "document"
         raise UsageError(f"{path}: not a pinglass report ({where}: {err['msg']})") from None
+
+
+class ReportWriter:
+    """``report.json`` as a view of a running run: rewritten at most every ``interval`` seconds.
+
+    :meth:`changed` says the run moved on. The report is built (``build``) and written at once
+    when the last write is at least ``interval`` seconds old, else once when it is, by a timer
+    on the running event loop; :meth:`flush` writes now if anything changed since the last
+    write, and :meth:`write` writes a given (final) report. The journal, not this file, is what
+    a re-run resumes from, so a report up to ``interval`` seconds stale after a crash loses
+    nothing.
+
+    Rows are rendered to JSON text and redacted once each: a row that is the same object as at
+    the last write (the builder keeps rows that did not change) reuses its text, so a write
+    costs the changed rows plus the document's small head, not the whole run again.
+    """
+
+    def __init__(
+        self,
+        out_dir: Path,
+        build: Callable[[], Report],
+        *,
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = out_dir / REPORT_NAME
+        self._build = build
+        self._interval = interval
+        self._clock = clock
+        self._dirty = False
+        self._last: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._rows: list[tuple[ImageEntry, str]] = []
+        self.writes = 0
+        """How many times the file was written (for tests and benchmarks)."""
+
+    def changed(self) -> None:
+        """The run moved on: write now, or once the interval since the last write is over."""
+        self._dirty = True
+        if self._timer is not None:
+            return
+        wait = 0.0 if self._last is None else self._last + self._interval - self._clock()
+        if wait <= 0:
+            self.flush()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a synchronous caller): write now
+            self.flush()
+            return
+        self._timer = loop.call_later(wait, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the report now if the run changed since the last write."""
+        self.close()
+        if self._dirty:
+            self.write(self._build())
+
+    def write(self, report: Report) -> Path:
+        """Write ``report`` now (atomically, redacted) and return the path."""
+        self._dirty = False
+        self._last = self._clock()
+        self.writes += 1
+        write_atomic(self.path, self.render(report).encode("utf-8"))
+        return self.path
+
+    def close(self) -> None:
+        """Cancel a pending timed write (idempotent); :meth:`flush` or :meth:`write` still work."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def render(self, report: Report) -> str:
+        """``report`` as the redacted text :func:`write_report` would write, from cached rows."""
+        texts = [self._row_text(i, row) for i, row in enumerate(report.images)]
+        del self._rows[len(report.images) :]
+        head = redact(report.model_copy(update={"images": []}).model_dump_json(indent=2))
+        if not texts:
+            return head + "\n"
+        marker = '\n  "images": []'
+        at = head.index(marker)
+        body = '\n  "images": [\n' + ",\n".join(texts) + "\n  ]"
+        return head[:at] + body + head[at + len(marker) :] + "\n"
+
+    def _row_text(self, i: int, row: ImageEntry) -> str:
+        if i < len(self._rows) and self._rows[i][0] is row:
+            return self._rows[i][1]
+        text = redact(textwrap.indent(row.model_dump_json(indent=2), "    "))
+        if i < len(self._rows):
+            self._rows[i] = (row, text)
+        else:
+            self._rows.append((row, text))
+        return text
