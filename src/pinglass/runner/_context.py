@@ -101,11 +101,16 @@ class RunContext:
         return None
 
     def record(self, job: Job, ev: str, **fields: Any) -> None:
-        """Append one journal record for ``job`` (fsynced)."""
+        """Append one journal record for ``job``.
+
+        An ``intent`` is fsynced before this returns (its create is sent next); other records
+        are group-committed within a few milliseconds (see :class:`Journal`).
+        """
         self.journal.write(
             {"ev": ev, "job": job_key(job), "index": job.index, "prompt_id": job.prompt_id}
             | {"at": round(self.wall(), 3)}
-            | fields
+            | fields,
+            durable=ev == "intent",
         )
 
     def record_result(self, job: Job, result: ImageResult, *, recoverable: bool = False) -> None:
