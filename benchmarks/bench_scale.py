@@ -54,6 +54,14 @@ def write_preset(path: Path, n: int) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def sheets_of(out: Path) -> str:
+    """The contact sheets a run wrote: how many, and their sizes in MB."""
+    sizes = [p.stat().st_size / 1e6 for p in sorted(out.glob("contact-sheet*.jpg"))]
+    if not sizes:
+        return "no contact sheet"
+    return f"{len(sizes)} contact sheet(s), {min(sizes):.2f}-{max(sizes):.2f} MB each"
+
+
 def run_cli(n: int, work: Path) -> tuple[float, float, int]:
     """Wall seconds, peak RSS in MB and exit code of one ``generate`` of ``n`` images."""
     preset = work / f"scale-{n}.toml"
@@ -139,6 +147,7 @@ def main() -> int:
                 print(f"N={n}: generate exited {code}")
                 return 1
             rows.append((n, wall, peak))
+            print(f"N={n}: {sheets_of(Path(tmp) / f'out-{n}')}")
     print(f"{'N':>6} {'wall s':>8} {'ms/image':>9} {'peak MB':>8} {'x time of first':>16}")
     first_wall = rows[0][1]
     for n, wall, peak in rows:
