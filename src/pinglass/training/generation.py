@@ -1,0 +1,79 @@
+"""Generating with a subject: which model runs it, with which inputs, and the prompts' trigger.
+
+- fal: ``fal-ai/flux-lora`` (catalog ``fal/flux-lora``) with ``loras: [{path, scale}]`` pointing
+  at the subject's ``diffusers_lora_file.url``.
+- Replicate: the subject's own model (``owner/pinglass-NAME``), which the training made; it is
+  run like any per-second model, by its latest version (the trained one: each subject has its
+  own destination, and a subject is never trained twice), priced per GPU second.
+- mock: the mock model, drawing from the subject's crops.
+
+Every LoRA was trained on a made-up trigger word, so each prompt's "the person" becomes the
+subject's trigger phrase (``PGL3FA9C person``); a prompt that never says "the person" is led by
+it instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from pinglass.errors import UsageError
+
+if TYPE_CHECKING:
+    from pinglass.catalog import Catalog, ModelEntry
+    from pinglass.training.subject import Subject
+
+__all__ = ["LORA_SCALE", "generation_entry", "with_trigger"]
+
+LORA_SCALE = 1.0
+"""Strength of the subject's LoRA in ``loras: [{path, scale}]``."""
+
+_THE_PERSON = re.compile(r"\bthe person\b", re.IGNORECASE)
+
+
+def with_trigger(prompt: str, phrase: str) -> str:
+    """``prompt`` with every "the person" replaced by ``phrase`` (or led by it when absent)."""
+    if not phrase:
+        return prompt
+    replaced, count = _THE_PERSON.subn(phrase, prompt)
+    return replaced if count else f"photo of {phrase}, {prompt}"
+
+
+def generation_entry(subject: Subject, catalog: Catalog) -> ModelEntry:
+    """The model entry that generates with ``subject``, carrying its LoRA where needed.
+
+    Raises ``UsageError`` when the subject lacks what its provider needs.
+    """
+    from decimal import Decimal
+
+    from pinglass.catalog import ModelEntry
+    from pinglass.training.catalog import get_trainer
+
+    provider, _, model = subject.generation_model.partition("/")
+    if provider == "replicate":
+        if not subject.model_version:
+            raise UsageError(f"subject {subject.name!r} has no trained model_version")
+        trainer = get_trainer("replicate", subject.trainer)
+        seconds = (trainer.generation_price_per_image / trainer.price).quantize(Decimal("0.1"))
+        return ModelEntry(
+            provider="replicate",
+            model=f"subject-{subject.name}",
+            vendor_id=subject.model_version.partition(":")[0],
+            references="none",
+            identity=True,
+            price=trainer.price,
+            unit="second",
+            typical_seconds=seconds,
+            price_checked=trainer.price_checked,
+            price_source=f"the trainer's GPU rate ({trainer.price_source})",
+            width=896,
+            height=1152,
+            notes=f"Your trained model for {subject.name} (trigger {subject.trigger_word}).",
+        )
+    entry = catalog.get(provider, model)
+    if provider == "fal":
+        if not subject.lora_url:
+            raise UsageError(f"subject {subject.name!r} has no lora_url")
+        loras = [{"path": subject.lora_url, "scale": LORA_SCALE}]
+        return entry.model_copy(update={"params": {**entry.params, "loras": loras}})
+    return entry
