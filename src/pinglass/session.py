@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pinglass.refs import RefScore, RefsReport
     from pinglass.secrets import ApiKey
     from pinglass.settings import Settings
+    from pinglass.training import Subject
 
 __all__ = ["GenerateRequest", "Session", "check_budget", "prepare", "run"]
 
@@ -53,7 +54,8 @@ __all__ = ["GenerateRequest", "Session", "check_budget", "prepare", "run"]
 class GenerateRequest:
     """What the user asked for; mirrors ``pinglass generate``'s flags."""
 
-    refs_dir: Path
+    refs_dir: Path | None
+    """The selfies; ``None`` with ``subject`` (its crops are the references)."""
     preset: str = "business"
     providers: tuple[str, ...] = ()
     """``name`` or ``name/model`` in fallback order; empty picks the first configured one."""
@@ -72,8 +74,12 @@ class GenerateRequest:
     """At most this many extra images in total for ``min_likeness``."""
     no_identity: bool = False
     """Skip the identity checks even when the extra is installed (``--no-identity``)."""
+    subject: str | None = None
+    """A subject trained with ``pinglass train``: its LoRA and trigger word run every prompt."""
 
     def __post_init__(self) -> None:
+        if self.refs_dir is None and self.subject is None:
+            raise UsageError("give REFS (a folder of selfies) or --subject NAME")
         if self.min_likeness is not None and not 0 <= self.min_likeness <= 1:
             raise UsageError(f"--min-likeness {self.min_likeness}: must be between 0 and 1")
         if self.reroll < 0:
@@ -109,6 +115,8 @@ class Session:
     prior_folder_cost: Decimal = ZERO
     identity: IdentitySetup | None = None
     """Identity checks for this run (``None``: not set up; the report says skipped)."""
+    subject: Subject | None = None
+    """The trained subject this run generates (``--subject``)."""
 
     @property
     def out_dir(self) -> Path:
@@ -178,7 +186,12 @@ def prepare(
     preset = load_preset(request.preset)
     keys = collect_keys(merged_environ() if environ is None else environ)
     warnings: list[str] = []
-    chain = _resolve_chain(request, catalog, keys, warnings)
+    subject = _subject(request, settings)
+    refs_dir = _refs_dir(request, settings)
+    if subject is not None:
+        chain = _subject_chain(request, subject, catalog, keys)
+    else:
+        chain = _resolve_chain(request, catalog, keys, warnings)
     folder = _run_folder(request, preset)
     folder.check_writable()
 
@@ -190,7 +203,7 @@ def prepare(
             f"({identity.reason})"
         )
     refs = score_folder(
-        request.refs_dir,
+        refs_dir,
         workers=min(4, os.cpu_count() or 2),
         face_check=identity.check,
         detector=identity.detector,
@@ -201,21 +214,21 @@ def prepare(
         raise RefsError(
             f"no usable reference photo ({', '.join(reasons)}); "
             "run `pinglass refs` to see why each was rejected",
-            file=request.refs_dir,
+            file=refs_dir,
         )
     if len(chosen) < 3:
         warnings.append(
             f"only {len(chosen)} usable reference photo(s): add sharp, well-lit, front-facing "
             "selfies for better likeness"
         )
-    if all(e.references == "none" for e in chain):
+    if subject is None and all(e.references == "none" for e in chain):
         warnings.append(
             f"{chain[0].key} cannot take a reference photo: the portraits will not look like "
             "the person"
         )
-    references = tuple(prepare_reference(request.refs_dir, r) for r in chosen)
+    references = tuple(prepare_reference(refs_dir, r) for r in chosen)
     identity.embed_references((r.name, r.data) for r in references)
-    jobs = _jobs(preset, request, references)
+    jobs = _jobs(preset, request, references, subject.trigger_phrase if subject else "")
     plan = Plan(
         jobs=tuple(jobs),
         chain=tuple(chain),
@@ -238,7 +251,46 @@ def prepare(
         warnings=warnings,
         prior_folder_cost=_prior_folder_cost(folder) if earlier else ZERO,
         identity=identity,
+        subject=subject,
     )
+
+
+def _subject(request: GenerateRequest, settings: Settings) -> Subject | None:
+    from pinglass.training import read_subject
+
+    return None if request.subject is None else read_subject(settings.subjects_dir, request.subject)
+
+
+def _refs_dir(request: GenerateRequest, settings: Settings) -> Path:
+    """REFS, or a subject's crops (what its model learned from) as the references."""
+    if request.refs_dir is not None:
+        return request.refs_dir
+    assert request.subject is not None  # noqa: S101 - GenerateRequest requires one of them
+    return Path(settings.subjects_dir) / request.subject / "crops"
+
+
+def _subject_chain(
+    request: GenerateRequest,
+    subject: Subject,
+    catalog: Catalog,
+    keys: Mapping[str, Sequence[ApiKey]],
+) -> list[ModelEntry]:
+    """The one model that generates with ``subject`` (no fallback: the LoRA lives there)."""
+    from pinglass.training.generation import generation_entry
+
+    asked = {p.strip().partition("/")[0] for p in request.providers}
+    if asked - {subject.provider} or len(request.providers) > 1 or request.model:
+        raise UsageError(
+            f"subject {subject.name!r} was trained on {subject.provider}: generate with "
+            f"--provider {subject.provider} (or leave --provider out)"
+        )
+    entry = generation_entry(subject, catalog)
+    if PROVIDERS[entry.provider].key_env_vars and not keys.get(entry.provider):
+        raise NoUsableProvider(
+            f"no key for {entry.provider}: set {_key_hint(entry.provider)} in the environment "
+            "or .env"
+        )
+    return [entry]
 
 
 def _resolve_chain(
@@ -292,7 +344,14 @@ def _key_hint(provider: str) -> str:
     return f"{alts} (or {first}_1..N)" if names else "no key needed"
 
 
-def _jobs(preset: Preset, request: GenerateRequest, references: tuple[Reference, ...]) -> list[Job]:
+def _jobs(
+    preset: Preset,
+    request: GenerateRequest,
+    references: tuple[Reference, ...],
+    trigger_phrase: str = "",
+) -> list[Job]:
+    from pinglass.training.generation import with_trigger
+
     prompts = preset.resolve(request.seed)
     if request.only:
         ids = {p.id for p in prompts}
@@ -307,7 +366,7 @@ def _jobs(preset: Preset, request: GenerateRequest, references: tuple[Reference,
         Job(
             index=p.index,
             prompt_id=p.id,
-            prompt=p.text,
+            prompt=with_trigger(p.text, trigger_phrase),
             negative_prompt=p.negative_prompt,
             width=p.width,
             height=p.height,
@@ -437,6 +496,16 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     status = _final_status(outcome, session)
     report = build_report(info, state, status=status, outcome=outcome, rows=rows)
     _write_outputs(report, folder, writer)
+    if session.subject is not None:
+        from pinglass.training.subject import record_session
+
+        record_session(
+            session.settings.subjects_dir,
+            session.subject.name,
+            run_id=session.run_id,
+            out=folder.path,
+            cost_usd=usd(report.totals.cost_usd),
+        )
     return report, outcome
 
 

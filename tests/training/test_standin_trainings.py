@@ -252,3 +252,22 @@ def test_sigkill_mid_training_then_rerun_reattaches_and_bills_once(
         "submit",
         "result",
     ]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_the_key_never_reaches_the_journal_the_subject_or_an_error(
+    tmp_path: Path, provider: str
+) -> None:
+    from canary import CANARY
+
+    plan = wire_plan(tmp_path, provider)
+    plan.key = ApiKey.of(CANARY, _KEY_VAR[provider])
+    with TrainingStandIn(faults=["drop"]) as server:
+        _train(server, plan, tmp_path, [])
+    failing = wire_plan(tmp_path / "second", provider)
+    failing.key = ApiKey.of(CANARY, _KEY_VAR[provider])
+    with TrainingStandIn(faults=["fail"]) as server, pytest.raises(TrainingFailed) as caught:
+        _train(server, failing, tmp_path / "second", [])
+    texts = [str(caught.value)]
+    texts += [p.read_text() for p in tmp_path.rglob("*.json*")]
+    assert texts[1:] and not any(CANARY in text for text in texts)

@@ -45,6 +45,10 @@ def estimate(
             autocompletion=complete_model,
         ),
     ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option("--subject", help="Price a run with a subject from `pinglass train`."),
+    ] = None,
     json_output: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -62,6 +66,12 @@ def estimate(
         settings = load_settings()
         loaded = load_preset(preset)
         catalog = load_catalog(settings.prices)
+        if subject is not None:
+            from pinglass.training import subject_catalog
+
+            catalog = subject_catalog(settings.subjects_dir, subject, catalog)
+            entry = catalog.entries[0]
+            provider, model = f"{entry.provider}/{entry.model}", None
         configured = set(collect_keys(merged_environ()))
         wanted = _split(provider) or [None]
         rows: list[PriceRow] = []

@@ -37,7 +37,10 @@ __all__ = ["generate"]
 
 @app.command("generate")
 def generate(
-    refs: Annotated[Path, typer.Argument(help="Folder of 10–20 selfies of one person.")],
+    refs: Annotated[
+        Path | None,
+        typer.Argument(help="Folder of 10–20 selfies of one person (not with --subject)."),
+    ] = None,
     preset: PresetOpt = "business",
     provider: Annotated[
         str | None,
@@ -89,6 +92,10 @@ def generate(
         int, typer.Option(metavar="N", help="At most this many extra images for --min-likeness.")
     ] = 0,
     no_identity: NoIdentityOpt = False,
+    subject: Annotated[
+        str | None,
+        typer.Option("--subject", help="A subject from `pinglass train`: its LoRA and trigger."),
+    ] = None,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -118,6 +125,7 @@ def generate(
             min_likeness=min_likeness,
             reroll=reroll,
             no_identity=no_identity,
+            subject=subject,
         )
         session = prepare(request, load_settings())
         _show_plan(output, session)

@@ -9,6 +9,7 @@ Entry points: :func:`plan_training` (free: score, crop, zip, price, or plan a re
 from __future__ import annotations
 
 from pinglass.training.catalog import TrainerEntry, get_trainer, load_trainers
+from pinglass.training.generation import generation_entry, subject_catalog, with_trigger
 from pinglass.training.run import (
     TrainingEvent,
     TrainingPlan,
@@ -26,10 +27,13 @@ __all__ = [
     "TrainingEvent",
     "TrainingPlan",
     "check_budget",
+    "generation_entry",
     "get_trainer",
     "list_subjects",
     "load_trainers",
     "plan_training",
     "read_subject",
     "run_training",
+    "subject_catalog",
+    "with_trigger",
 ]

@@ -15,6 +15,7 @@ it instead.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinglass.errors import UsageError
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from pinglass.catalog import Catalog, ModelEntry
     from pinglass.training.subject import Subject
 
-__all__ = ["LORA_SCALE", "generation_entry", "with_trigger"]
+__all__ = ["LORA_SCALE", "generation_entry", "subject_catalog", "with_trigger"]
 
 LORA_SCALE = 1.0
 """Strength of the subject's LoRA in ``loras: [{path, scale}]``."""
@@ -77,3 +78,11 @@ def generation_entry(subject: Subject, catalog: Catalog) -> ModelEntry:
         loras = [{"path": subject.lora_url, "scale": LORA_SCALE}]
         return entry.model_copy(update={"params": {**entry.params, "loras": loras}})
     return entry
+
+
+def subject_catalog(root: Path, name: str, catalog: Catalog) -> Catalog:
+    """A catalog holding only the model that generates with subject ``name`` (for estimates)."""
+    from pinglass.catalog import Catalog
+    from pinglass.training.subject import read_subject
+
+    return Catalog([generation_entry(read_subject(root, name), catalog)])
