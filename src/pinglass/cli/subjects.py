@@ -49,10 +49,11 @@ def subjects(
             output.line(f"no subjects in {root} yet: `pinglass train REFS --provider mock`")
             return
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-        table.add_column("subject")
-        table.add_column("status")
-        table.add_column("trainer")
-        for col in ("training", "sessions", "session cost", "cost so far"):
+        # Names are what a user types back (--subject, --trainer): never cut them.
+        table.add_column("subject", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("trainer", no_wrap=True)
+        for col in ("training", "sessions", "cost so far"):
             table.add_column(col, justify="right", no_wrap=True)
         for r in rows:
             table.add_row(
@@ -61,7 +62,6 @@ def subjects(
                 escape(f"{r.provider}/{r.trainer}" if r.provider else "-"),
                 money(r.training_cost_usd),
                 str(r.sessions),
-                money(r.sessions_cost_usd),
                 money(r.cost_so_far_usd),
             )
         output.result(table)
