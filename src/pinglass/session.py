@@ -17,7 +17,7 @@ import os
 import signal
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -181,15 +181,16 @@ def prepare(
     from pinglass.refs import score_folder, select
     from pinglass.runner import previous_results
     from pinglass.settings import collect_keys, merged_environ
+    from pinglass.training.generation import subject_chain, subject_crops, subject_for, with_trigger
 
     catalog = catalog or load_catalog(settings.prices)
     preset = load_preset(request.preset)
     keys = collect_keys(merged_environ() if environ is None else environ)
     warnings: list[str] = []
-    subject = _subject(request, settings)
-    refs_dir = _refs_dir(request, settings)
+    subject = subject_for(request.subject, settings.subjects_dir)
+    refs_dir = request.refs_dir or subject_crops(settings.subjects_dir, request.subject)
     if subject is not None:
-        chain = _subject_chain(request, subject, catalog, keys)
+        chain = subject_chain(subject, request.providers, request.model, catalog, keys)
     else:
         chain = _resolve_chain(request, catalog, keys, warnings)
     folder = _run_folder(request, preset)
@@ -228,7 +229,9 @@ def prepare(
         )
     references = tuple(prepare_reference(refs_dir, r) for r in chosen)
     identity.embed_references((r.name, r.data) for r in references)
-    jobs = _jobs(preset, request, references, subject.trigger_phrase if subject else "")
+    jobs = _jobs(preset, request, references)
+    if subject is not None:  # its LoRA knows the person by the trigger phrase
+        jobs = [replace(j, prompt=with_trigger(j.prompt, subject.trigger_phrase)) for j in jobs]
     plan = Plan(
         jobs=tuple(jobs),
         chain=tuple(chain),
@@ -253,44 +256,6 @@ def prepare(
         identity=identity,
         subject=subject,
     )
-
-
-def _subject(request: GenerateRequest, settings: Settings) -> Subject | None:
-    from pinglass.training import read_subject
-
-    return None if request.subject is None else read_subject(settings.subjects_dir, request.subject)
-
-
-def _refs_dir(request: GenerateRequest, settings: Settings) -> Path:
-    """REFS, or a subject's crops (what its model learned from) as the references."""
-    if request.refs_dir is not None:
-        return request.refs_dir
-    assert request.subject is not None  # noqa: S101 - GenerateRequest requires one of them
-    return Path(settings.subjects_dir) / request.subject / "crops"
-
-
-def _subject_chain(
-    request: GenerateRequest,
-    subject: Subject,
-    catalog: Catalog,
-    keys: Mapping[str, Sequence[ApiKey]],
-) -> list[ModelEntry]:
-    """The one model that generates with ``subject`` (no fallback: the LoRA lives there)."""
-    from pinglass.training.generation import generation_entry
-
-    asked = {p.strip().partition("/")[0] for p in request.providers}
-    if asked - {subject.provider} or len(request.providers) > 1 or request.model:
-        raise UsageError(
-            f"subject {subject.name!r} was trained on {subject.provider}: generate with "
-            f"--provider {subject.provider} (or leave --provider out)"
-        )
-    entry = generation_entry(subject, catalog)
-    if PROVIDERS[entry.provider].key_env_vars and not keys.get(entry.provider):
-        raise NoUsableProvider(
-            f"no key for {entry.provider}: set {_key_hint(entry.provider)} in the environment "
-            "or .env"
-        )
-    return [entry]
 
 
 def _resolve_chain(
@@ -344,14 +309,7 @@ def _key_hint(provider: str) -> str:
     return f"{alts} (or {first}_1..N)" if names else "no key needed"
 
 
-def _jobs(
-    preset: Preset,
-    request: GenerateRequest,
-    references: tuple[Reference, ...],
-    trigger_phrase: str = "",
-) -> list[Job]:
-    from pinglass.training.generation import with_trigger
-
+def _jobs(preset: Preset, request: GenerateRequest, references: tuple[Reference, ...]) -> list[Job]:
     prompts = preset.resolve(request.seed)
     if request.only:
         ids = {p.id for p in prompts}
@@ -366,7 +324,7 @@ def _jobs(
         Job(
             index=p.index,
             prompt_id=p.id,
-            prompt=with_trigger(p.text, trigger_phrase),
+            prompt=p.text,
             negative_prompt=p.negative_prompt,
             width=p.width,
             height=p.height,
@@ -496,16 +454,10 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     status = _final_status(outcome, session)
     report = build_report(info, state, status=status, outcome=outcome, rows=rows)
     _write_outputs(report, folder, writer)
-    if session.subject is not None:
-        from pinglass.training.subject import record_session
+    if session.subject is not None:  # the session's cost joins the subject's
+        from pinglass.training.generation import record_subject_session
 
-        record_session(
-            session.settings.subjects_dir,
-            session.subject.name,
-            run_id=session.run_id,
-            out=folder.path,
-            cost_usd=usd(report.totals.cost_usd),
-        )
+        record_subject_session(session, folder.path, report.totals.cost_usd)
     return report, outcome
 
 

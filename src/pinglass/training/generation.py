@@ -21,10 +21,23 @@ from typing import TYPE_CHECKING
 from pinglass.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from pinglass.catalog import Catalog, ModelEntry
+    from pinglass.secrets import ApiKey
+    from pinglass.session import Session
     from pinglass.training.subject import Subject
 
-__all__ = ["LORA_SCALE", "generation_entry", "subject_catalog", "with_trigger"]
+__all__ = [
+    "LORA_SCALE",
+    "generation_entry",
+    "record_subject_session",
+    "subject_catalog",
+    "subject_chain",
+    "subject_crops",
+    "subject_for",
+    "with_trigger",
+]
 
 LORA_SCALE = 1.0
 """Strength of the subject's LoRA in ``loras: [{path, scale}]``."""
@@ -86,3 +99,61 @@ def subject_catalog(root: Path, name: str, catalog: Catalog) -> Catalog:
     from pinglass.training.subject import read_subject
 
     return Catalog([generation_entry(read_subject(root, name), catalog)])
+
+
+def subject_for(name: str | None, root: Path) -> Subject | None:
+    """The subject ``name`` under ``root`` (``None`` when no subject was asked for)."""
+    from pinglass.training.subject import read_subject
+
+    return None if name is None else read_subject(root, name)
+
+
+def subject_crops(root: Path, name: str | None) -> Path:
+    """A subject's crops folder: what its model learned from, used as a run's references."""
+    if name is None:
+        raise UsageError("give REFS (a folder of selfies) or --subject NAME")
+    return Path(root) / name / "crops"
+
+
+def subject_chain(
+    subject: Subject,
+    providers: Sequence[str],
+    model: str | None,
+    catalog: Catalog,
+    keys: Mapping[str, Sequence[ApiKey]],
+) -> list[ModelEntry]:
+    """The one model that generates with ``subject`` (no fallback: the LoRA lives there).
+
+    ``providers``/``model`` are what the user asked for; only the subject's provider fits.
+    Raises ``UsageError``, or ``NoUsableProvider`` when its provider has no key.
+    """
+    from pinglass.errors import NoUsableProvider
+    from pinglass.providers import PROVIDERS
+
+    asked = {p.strip().partition("/")[0] for p in providers}
+    if asked - {subject.provider} or len(providers) > 1 or model:
+        raise UsageError(
+            f"subject {subject.name!r} was trained on {subject.provider}: generate with "
+            f"--provider {subject.provider} (or leave --provider out)"
+        )
+    entry = generation_entry(subject, catalog)
+    names = PROVIDERS[entry.provider].key_env_vars
+    if names and not keys.get(entry.provider):
+        raise NoUsableProvider(
+            f"no key for {entry.provider}: set {' or '.join(names)} (or {names[0]}_1..N) in "
+            "the environment or .env"
+        )
+    return [entry]
+
+
+def record_subject_session(session: Session, out: Path, cost_usd: float) -> None:
+    """Add a finished ``generate --subject`` run and its cost to the subject's sessions."""
+    from decimal import Decimal
+
+    from pinglass.training.subject import record_session
+
+    if session.subject is None:
+        return
+    root = session.settings.subjects_dir
+    cost = Decimal(repr(cost_usd))
+    record_session(root, session.subject.name, run_id=session.run_id, out=out, cost_usd=cost)
