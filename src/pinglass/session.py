@@ -17,7 +17,7 @@ import os
 import signal
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -78,8 +78,6 @@ class GenerateRequest:
     """A subject trained with ``pinglass train``: its LoRA and trigger word run every prompt."""
 
     def __post_init__(self) -> None:
-        if self.refs_dir is None and self.subject is None:
-            raise UsageError("give REFS (a folder of selfies) or --subject NAME")
         if self.min_likeness is not None and not 0 <= self.min_likeness <= 1:
             raise UsageError(f"--min-likeness {self.min_likeness}: must be between 0 and 1")
         if self.reroll < 0:
@@ -181,18 +179,14 @@ def prepare(
     from pinglass.refs import score_folder, select
     from pinglass.runner import previous_results
     from pinglass.settings import collect_keys, merged_environ
-    from pinglass.training.generation import subject_chain, subject_crops, subject_for, with_trigger
+    from pinglass.training.generation import subject_run, with_subject
 
     catalog = catalog or load_catalog(settings.prices)
     preset = load_preset(request.preset)
     keys = collect_keys(merged_environ() if environ is None else environ)
     warnings: list[str] = []
-    subject = subject_for(request.subject, settings.subjects_dir)
-    refs_dir = request.refs_dir or subject_crops(settings.subjects_dir, request.subject)
-    if subject is not None:
-        chain = subject_chain(subject, request.providers, request.model, catalog, keys)
-    else:
-        chain = _resolve_chain(request, catalog, keys, warnings)
+    subject, refs_dir, chain = subject_run(request, settings, catalog, keys)
+    chain = chain or _resolve_chain(request, catalog, keys, warnings)
     folder = _run_folder(request, preset)
     folder.check_writable()
 
@@ -229,9 +223,7 @@ def prepare(
         )
     references = tuple(prepare_reference(refs_dir, r) for r in chosen)
     identity.embed_references((r.name, r.data) for r in references)
-    jobs = _jobs(preset, request, references)
-    if subject is not None:  # its LoRA knows the person by the trigger phrase
-        jobs = [replace(j, prompt=with_trigger(j.prompt, subject.trigger_phrase)) for j in jobs]
+    jobs = with_subject(_jobs(preset, request, references), subject)
     plan = Plan(
         jobs=tuple(jobs),
         chain=tuple(chain),

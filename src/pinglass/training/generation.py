@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from pinglass.catalog import Catalog, ModelEntry
+    from pinglass.runner.plan import Job
     from pinglass.secrets import ApiKey
-    from pinglass.session import Session
+    from pinglass.session import GenerateRequest, Session
+    from pinglass.settings import Settings
     from pinglass.training.subject import Subject
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "subject_chain",
     "subject_crops",
     "subject_for",
+    "subject_run",
+    "with_subject",
     "with_trigger",
 ]
 
@@ -157,3 +161,32 @@ def record_subject_session(session: Session, out: Path, cost_usd: float) -> None
     root = session.settings.subjects_dir
     cost = Decimal(repr(cost_usd))
     record_session(root, session.subject.name, run_id=session.run_id, out=out, cost_usd=cost)
+
+
+def subject_run(
+    request: GenerateRequest,
+    settings: Settings,
+    catalog: Catalog,
+    keys: Mapping[str, Sequence[ApiKey]],
+) -> tuple[Subject | None, Path, list[ModelEntry] | None]:
+    """For ``generate``: the subject asked for, the references folder and, with a subject, the
+    chain (``None`` without one: the caller resolves ``--provider`` as usual)."""
+    subject = subject_for(request.subject, settings.subjects_dir)
+    refs_dir = request.refs_dir or subject_crops(settings.subjects_dir, request.subject)
+    if subject is None:
+        return None, refs_dir, None
+    return (
+        subject,
+        refs_dir,
+        subject_chain(subject, request.providers, request.model, catalog, keys),
+    )
+
+
+def with_subject(jobs: list[Job], subject: Subject | None) -> list[Job]:
+    """``jobs`` with the subject's trigger phrase in each prompt (unchanged without a subject):
+    its LoRA knows the person by that phrase."""
+    from dataclasses import replace
+
+    if subject is None:
+        return jobs
+    return [replace(j, prompt=with_trigger(j.prompt, subject.trigger_phrase)) for j in jobs]
