@@ -69,8 +69,16 @@ def train(
         check_budget(plan)
         _confirm(output, plan, yes=yes)
         progress_console = make_console(quiet=True) if quiet else output.err
-        with _Progress(progress_console, verbose=verbose) as view:
-            subject = run_training(plan, settings, observer=view)
+        try:
+            with _Progress(progress_console, verbose=verbose) as view:
+                subject = run_training(plan, settings, observer=view)
+        except KeyboardInterrupt:
+            output.warn(
+                f"stopped watching: a training already sent keeps running at "
+                f"{plan.entry.provider}; run the same command again to re-attach to it "
+                "(it is never started twice)"
+            )
+            raise
         output.line(
             f"[green]trained[/] {subject.name}: {escape(subject.generation_model)} · "
             f"{money(subject.cost_usd)} ({subject.cost_source}) · trigger "
