@@ -39,13 +39,13 @@ from pinglass.run_folder import RunFolder
 from pinglass.runner.events import Event, JobFinished, NullObserver, Observer
 from pinglass.runner.plan import Estimate, Job, Plan
 from pinglass.runner.results import ImageResult, RunOutcome
+from pinglass.training.generation import record_subject_session, subject_run, with_subject
 
 if TYPE_CHECKING:
     from pinglass.identity.outputs import IdentitySetup
     from pinglass.refs import RefScore, RefsReport
     from pinglass.secrets import ApiKey
     from pinglass.settings import Settings
-    from pinglass.training import Subject
 
 __all__ = ["GenerateRequest", "Session", "check_budget", "prepare", "run"]
 
@@ -55,7 +55,6 @@ class GenerateRequest:
     """What the user asked for; mirrors ``pinglass generate``'s flags."""
 
     refs_dir: Path | None
-    """The selfies; ``None`` with ``subject`` (its crops are the references)."""
     preset: str = "business"
     providers: tuple[str, ...] = ()
     """``name`` or ``name/model`` in fallback order; empty picks the first configured one."""
@@ -75,7 +74,7 @@ class GenerateRequest:
     no_identity: bool = False
     """Skip the identity checks even when the extra is installed (``--no-identity``)."""
     subject: str | None = None
-    """A subject trained with ``pinglass train``: its LoRA and trigger word run every prompt."""
+    """A subject from ``pinglass train`` (then ``refs_dir`` may be ``None``: its crops)."""
 
     def __post_init__(self) -> None:
         if self.min_likeness is not None and not 0 <= self.min_likeness <= 1:
@@ -113,8 +112,6 @@ class Session:
     prior_folder_cost: Decimal = ZERO
     identity: IdentitySetup | None = None
     """Identity checks for this run (``None``: not set up; the report says skipped)."""
-    subject: Subject | None = None
-    """The trained subject this run generates (``--subject``)."""
 
     @property
     def out_dir(self) -> Path:
@@ -179,7 +176,6 @@ def prepare(
     from pinglass.refs import score_folder, select
     from pinglass.runner import previous_results
     from pinglass.settings import collect_keys, merged_environ
-    from pinglass.training.generation import subject_run, with_subject
 
     catalog = catalog or load_catalog(settings.prices)
     preset = load_preset(request.preset)
@@ -246,7 +242,6 @@ def prepare(
         warnings=warnings,
         prior_folder_cost=_prior_folder_cost(folder) if earlier else ZERO,
         identity=identity,
-        subject=subject,
     )
 
 
@@ -446,10 +441,7 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     status = _final_status(outcome, session)
     report = build_report(info, state, status=status, outcome=outcome, rows=rows)
     _write_outputs(report, folder, writer)
-    if session.subject is not None:  # the session's cost joins the subject's
-        from pinglass.training.generation import record_subject_session
-
-        record_subject_session(session, folder.path, report.totals.cost_usd)
+    record_subject_session(session.request, session.settings, report, folder.path)
     return report, outcome
 
 

@@ -190,11 +190,13 @@ def _show_plan(output: Output, session: Session) -> None:
     usable = [r for r in refs if r.usable]
     names = ", ".join(r.file for r in session.chosen)
     output.info(f"[bold]references:[/] {len(usable)} usable of {len(refs)}; using {escape(names)}")
-    if session.subject is not None:
+    if session.request.subject is not None:
+        from pinglass.training import read_subject
+
+        subj = read_subject(session.settings.subjects_dir, session.request.subject)
         output.info(
-            f"[bold]subject:[/] {escape(session.subject.name)} ({session.subject.provider} "
-            f"{escape(session.subject.trainer)}); every prompt names "
-            f"{escape(session.subject.trigger_phrase)}"
+            f"[bold]subject:[/] {escape(subj.name)} ({subj.provider} {escape(subj.trainer)}); "
+            f"every prompt names {escape(subj.trigger_phrase)}"
         )
     for warning in session.warnings:
         output.warn(escape(warning))

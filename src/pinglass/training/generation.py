@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from pinglass.catalog import Catalog, ModelEntry
+    from pinglass.report.models import Report
     from pinglass.runner.plan import Job
     from pinglass.secrets import ApiKey
-    from pinglass.session import GenerateRequest, Session
+    from pinglass.session import GenerateRequest
     from pinglass.settings import Settings
     from pinglass.training.subject import Subject
 
@@ -150,17 +151,20 @@ def subject_chain(
     return [entry]
 
 
-def record_subject_session(session: Session, out: Path, cost_usd: float) -> None:
-    """Add a finished ``generate --subject`` run and its cost to the subject's sessions."""
+def record_subject_session(
+    request: GenerateRequest, settings: Settings, report: Report, out: Path
+) -> None:
+    """Add a finished ``generate --subject`` run and its cost to the subject's sessions
+    (nothing without a subject)."""
     from decimal import Decimal
 
     from pinglass.training.subject import record_session
 
-    if session.subject is None:
+    if request.subject is None:
         return
-    root = session.settings.subjects_dir
-    cost = Decimal(repr(cost_usd))
-    record_session(root, session.subject.name, run_id=session.run_id, out=out, cost_usd=cost)
+    cost = Decimal(repr(report.totals.cost_usd))
+    root = settings.subjects_dir
+    record_session(root, request.subject, run_id=report.run_id, out=out, cost_usd=cost)
 
 
 def subject_run(
