@@ -127,7 +127,7 @@ def test_completion_of_presets_providers_and_models(tmp_path: Path) -> None:
 def test_help_shows_what_a_person_types(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "generate", "--help", env=clean_env(COLUMNS="80"))
     assert result.code == 0
-    assert "Usage: pinglass generate [OPTIONS] REFS" in result.stdout
+    assert "Usage: pinglass generate [OPTIONS] [REFS]" in result.stdout  # REFS or --subject
     assert "<bool>" not in result.stdout and "{refs}" not in result.stdout
     max_cost = next(line for line in result.stdout.splitlines() if "│ --max-cost" in line)
     assert "USD" in max_cost and "<str>" not in max_cost
