@@ -53,6 +53,7 @@ def test_a_run_that_makes_nothing_is_failed_and_names_the_cause_once(
     assert doc["status"] == "failed" and doc["totals"]["failed"] == 6
     for row in doc["images"]:  # each failed row says where it was meant to go
         assert (row["provider"], row["model"]) == ("mock", "mock-portrait"), row
+        assert "simulated outage" in row["error"]["message"]  # provider_down keeps the cause
     failed_lines = [line for line in stderr.splitlines() if line.lstrip().startswith("failed")]
     assert len(failed_lines) <= 3, stderr  # the cause once (per distinct error), then a count
     assert "simulated outage" in stderr or "more images the same way" in stderr
