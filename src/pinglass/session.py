@@ -32,6 +32,7 @@ from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Reference
 from pinglass.report import models as rm
 from pinglass.report.build import RunInfo, RunState, build_report
+from pinglass.report.gallery import write_gallery
 from pinglass.report.rows import RowCache
 from pinglass.report.write import ReportWriter, read_report, write_report
 from pinglass.rerolls import RerollState, run_rerolls
@@ -479,6 +480,8 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     status = _final_status(outcome, session)
     report = build_report(info, state, status=status, outcome=outcome, rows=rows)
     _write_outputs(report, folder, writer)
+    crops = {r.name: r.data for job in session.plan.jobs for r in job.references}
+    write_gallery(report, folder.path, references=crops)  # index.html + thumbs/, interrupted too
     return report, outcome
 
 
