@@ -45,7 +45,7 @@ class CdpError(RuntimeError):
 
 def find_chromium() -> tuple[str | None, str]:
     """(path to the browser, or None, and the reason it is missing)."""
-    for candidate in (os.environ.get("PINGLASS_CHROMIUM"), "/usr/bin/chromium"):
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium"):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate, ""
     found = shutil.which("chromium")

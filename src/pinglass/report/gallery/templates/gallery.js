@@ -97,7 +97,7 @@
     d.fields.forEach(function (f) { fields.appendChild(el("dt", f[0])); fields.appendChild(el("dd", f[1])); });
     var refs = $("d-refs");
     refs.replaceChildren();
-    if (!d.references.length) { refs.appendChild(el("p", "none sent")); }
+    if (!d.references.length) { refs.appendChild(el("p", "none recorded")); }
     d.references.forEach(function (r) {
       var fig = el("figure");
       if (r.src) { var i = el("img"); i.src = r.src; i.alt = r.name; fig.appendChild(i); }
@@ -127,7 +127,7 @@
     var tile = was && $(was);
     if (tile) { tile.scrollIntoView({ block: "nearest" }); var a = tile.querySelector("a"); if (a) { a.focus({ preventScroll: true }); } }
   }
-  function go(anchor) { location.replace("#" + anchor); }
+  function go(anchor) { history.replaceState(null, "", "#" + anchor); show(anchor); }
   function close() { history.replaceState(null, "", location.pathname + location.search); hide(); }
   function step(by) {
     var shown = Array.prototype.filter.call(grid.children, function (t) { return !t.hidden; });
