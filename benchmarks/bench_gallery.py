@@ -37,7 +37,7 @@ from pinglass.report.models import (  # noqa: E402
     Totals,
 )
 
-ROWS, BASES, SAMPLES = 920, 23, 3
+ROWS, BASES, SAMPLES = 920, 23, 5
 PROMPT = (
     "Classic head-and-shoulders studio headshot of the person, 85mm lens at f/4, large softbox "
     "key light at 45 degrees with a white fill card, seamless mid-grey paper backdrop, tailored "
@@ -53,13 +53,14 @@ _TIMING = """(() => {
 
 
 def portraits(folder: Path) -> list[Path]:
-    """ROWS full-size JPEGs: BASES distinct noisy gradients, each written to many files."""
+    """ROWS full-size JPEGs (~210 KB, like a provider's 896x1152 output): BASES distinct noisy
+    gradients, each written to many files."""
     rng = np.random.default_rng(7)
     y = np.linspace(0, 1, 1152)[:, None, None]
     bases = []
     for b in range(BASES):
         colour = rng.uniform(40, 215, size=3)
-        pixels = colour * (0.6 + 0.4 * y) + rng.normal(0, 14, size=(1152, 896, 3))
+        pixels = colour * (0.6 + 0.4 * y) + rng.normal(0, 6, size=(1152, 896, 3))
         buf = io.BytesIO()
         Image.fromarray(pixels.clip(0, 255).astype("uint8")).save(buf, "JPEG", quality=90)
         bases.append(buf.getvalue())
@@ -109,7 +110,9 @@ def report(files: list[Path]) -> Report:
 def baseline(html: str) -> str:
     """The same page with every tile showing its full-size image, eagerly."""
     tile = re.compile(r'<a class="pic" href="([^"]+)"([^>]*)><img src="thumbs/[^"]+"([^>]*)>')
-    out, n = tile.subn(lambda m: f'<a class="pic" href="{m[1]}"{m[2]}><img src="{m[1]}"{m[3]}>', html)
+    out, n = tile.subn(
+        lambda m: f'<a class="pic" href="{m[1]}"{m[2]}><img src="{m[1]}"{m[3]}>', html
+    )
     assert n == ROWS, n
     return out.replace('loading="lazy"', 'loading="eager"')
 

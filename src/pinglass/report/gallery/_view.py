@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pinglass.report.gallery._thumbs import Thumb, existing_reference, thumbnail
+from pinglass.report.gallery._thumbs import Thumb, existing_reference, thumbnails
 from pinglass.report.models import ImageEntry, Report
 
 __all__ = ["Page", "Tile", "build_page"]
@@ -67,8 +67,12 @@ def build_page(report: Report, out_dir: Path, refs: Mapping[str, Thumb] | None =
     """The page for ``report``; writes missing thumbnails into ``out_dir/thumbs/``."""
     scrub = _Scrubber(out_dir)
     refs = dict(refs or {})
+    entries = [e for i in report.images for e in (i, *i.rerolls)]
+    made = [e.file for e in entries if e.file and e.status in ("succeeded", "reused")]
+    thumbs = thumbnails(out_dir, made)
     tiles = [
-        _tile(entry, out_dir, refs, scrub) for entry in sorted(report.images, key=lambda e: e.index)
+        _tile(entry, out_dir, refs, thumbs, scrub)
+        for entry in sorted(report.images, key=lambda e: e.index)
     ]
     t = report.totals
     counts = {
@@ -123,9 +127,15 @@ def _identity_line(identity: Mapping[str, Any]) -> str:
     return line
 
 
-def _tile(entry: ImageEntry, out_dir: Path, refs: Mapping[str, Thumb], scrub: _Scrubber) -> Tile:
+def _tile(
+    entry: ImageEntry,
+    out_dir: Path,
+    refs: Mapping[str, Thumb],
+    thumbs: Mapping[str, Thumb | None],
+    scrub: _Scrubber,
+) -> Tile:
     made = entry.status in ("succeeded", "reused")
-    thumb = thumbnail(out_dir, entry.file) if made else None
+    thumb = thumbs.get(entry.file) if made and entry.file else None
     file = entry.file if made and thumb is not None else None
     like = entry.likeness.score if entry.likeness else None
     error_kind = entry.error.kind if entry.error else None
@@ -147,7 +157,7 @@ def _tile(entry: ImageEntry, out_dir: Path, refs: Mapping[str, Thumb], scrub: _S
         weak=like is not None and like < _WEAK,
         error_kind=error_kind,
         error_message=error_message,
-        detail=_detail(entry, out_dir, refs, scrub, file=file, thumb=thumb),
+        detail=_detail(entry, out_dir, refs, thumbs, scrub, file=file, thumb=thumb),
     )
 
 
@@ -155,6 +165,7 @@ def _detail(
     entry: ImageEntry,
     out_dir: Path,
     refs: Mapping[str, Thumb],
+    thumbs: Mapping[str, Thumb | None],
     scrub: _Scrubber,
     *,
     file: str | None,
@@ -180,7 +191,7 @@ def _detail(
             if entry.error
             else None
         ),
-        "rerolls": [_reroll(r, out_dir, scrub) for r in entry.rerolls],
+        "rerolls": [_reroll(r, thumbs, scrub) for r in entry.rerolls],
     }
 
 
@@ -200,8 +211,11 @@ def _fields(entry: ImageEntry) -> list[tuple[str, str]]:
     return fields
 
 
-def _reroll(entry: ImageEntry, out_dir: Path, scrub: _Scrubber) -> dict[str, Any]:
-    thumb = thumbnail(out_dir, entry.file) if entry.status in ("succeeded", "reused") else None
+def _reroll(
+    entry: ImageEntry, thumbs: Mapping[str, Thumb | None], scrub: _Scrubber
+) -> dict[str, Any]:
+    made = entry.status in ("succeeded", "reused")
+    thumb = thumbs.get(entry.file) if made and entry.file else None
     return {
         "id": entry.prompt_id,
         "status": entry.status,
