@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pinglass.report.gallery._thumbs import THUMB_PX, THUMBS_DIR, reference_thumbs
 from pinglass.report.gallery._view import Page, build_page
 from pinglass.report.models import Report
+from pinglass.run_folder import RunFolder
 from pinglass.runner.files import write_atomic
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GALLERY_NAME", "THUMBS_DIR", "THUMB_PX", "render_page", "write_gallery"]
 
-GALLERY_NAME = "index.html"
+GALLERY_NAME = RunFolder.INDEX
 
 
 def write_gallery(

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from pinglass.run_folder import RunFolder
 from pinglass.runner.files import write_atomic
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
     "thumbnails",
 ]
 
-THUMBS_DIR = "thumbs"
+THUMBS_DIR = RunFolder.THUMBS
 THUMB_PX = 512
 """Longest side of a thumbnail, in pixels; the aspect ratio is kept."""
 _REFS_DIR = "refs"
@@ -128,7 +129,7 @@ def _size(path: Path) -> tuple[int, int] | None:
     try:
         with Image.open(path) as img:
             return img.size
-    except (OSError, UnidentifiedImageError, ValueError):
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
         return None
 
 
@@ -143,7 +144,7 @@ def _write(data: bytes, target: Path, rel: str) -> Thumb | None:
             img.draft("RGB", (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
             small = ImageOps.exif_transpose(img).convert("RGB")
             small.thumbnail((THUMB_PX, THUMB_PX))
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     buf = io.BytesIO()
     small.save(buf, format="JPEG", quality=82, optimize=True)
