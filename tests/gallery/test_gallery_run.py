@@ -27,6 +27,8 @@ def test_a_mock_run_writes_the_gallery_with_thumbs_and_reference_copies(mock_run
     assert detail["references"][0]["src"].startswith("thumbs/refs/")
     assert str(SAMPLE_REFS) not in html and str(mock_run_dir.parent) not in html
     assert report["preset"]["path"] not in html
+    summary = "likeness: mean " if report["identity"]["available"] else "likeness: skipped ("
+    assert summary in " ".join(page.text)
 
 
 @pytest.mark.slow

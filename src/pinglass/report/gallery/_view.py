@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pinglass.report.gallery._thumbs import Thumb, existing_reference, thumbnails
-from pinglass.report.models import ImageEntry, Report
+from pinglass.report.models import IdentitySummary, ImageEntry, Report
 
 __all__ = ["Page", "Tile", "build_page"]
 
@@ -112,18 +112,20 @@ def _facts(report: Report) -> list[tuple[str, str]]:
     return facts
 
 
-def _identity_line(identity: Mapping[str, Any]) -> str:
-    if not identity:
-        return "likeness: not checked"
-    if not identity.get("available"):
-        return f"likeness: skipped ({identity.get('reason') or 'identity extra not installed'})"
-    mean, low = identity.get("mean_likeness"), identity.get("min_likeness")
-    if mean is None:
-        return "likeness: no output face could be scored"
-    line = f"likeness: mean {mean:.2f}, lowest {low:.2f} over {identity.get('scored', 0)} images"
-    unscored = identity.get("unscored") or []
-    if unscored:
-        line += f" · {len(unscored)} without a face found"
+def _identity_line(identity: IdentitySummary) -> str:
+    if not identity.available:
+        return f"likeness: skipped ({identity.reason or 'identity extra not installed'})"
+    mean, low = identity.mean_likeness, identity.min_likeness
+    if mean is None or low is None:
+        return f"likeness: no output face could be scored ({identity.reason or 'no face found'})"
+    line = f"likeness: mean {mean:.2f}, lowest {low:.2f} over {identity.scored} images"
+    if identity.unscored:
+        line += f" · {len(identity.unscored)} without a face found"
+    if identity.min_likeness_required is not None and identity.below_min:
+        line += (
+            f" · {len(identity.below_min)} still under --min-likeness "
+            f"{identity.min_likeness_required:.2f}"
+        )
     return line
 
 
