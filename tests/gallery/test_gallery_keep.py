@@ -21,9 +21,9 @@ def out(tmp_path: Path) -> Path:
     return folder
 
 
-def report(out: Path, *args: str) -> tuple[int, str]:
+def report(out: Path, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, ["report", str(out), *args])
-    return result.exit_code, result.stderr
+    return result.exit_code, result.stdout, result.stderr
 
 
 def test_keep_copies_the_listed_images_and_writes_the_page(out: Path, tmp_path: Path) -> None:
@@ -32,15 +32,15 @@ def test_keep_copies_the_listed_images_and_writes_the_page(out: Path, tmp_path: 
     listing.write_text(
         "images/01-window-light.jpg\n\n# the re-roll looked better\n02-neon~r1.jpg\n"
     )
-    code, stderr = report(out, "--keep", str(listing))
+    code, stdout, stderr = report(out, "--keep", str(listing))
     assert code == 0, stderr
     kept = sorted(p.name for p in (out / "kept").iterdir())
     assert kept == ["01-window-light.jpg", "02-neon~r1.jpg"]
     assert (out / "kept/01-window-light.jpg").read_bytes() == (
         out / "images/01-window-light.jpg"
     ).read_bytes()
-    assert "kept: 2 images copied" in stderr
-    assert (out / "index.html").is_file() and "gallery:" in stderr
+    assert "kept: 2 images copied" in stdout
+    assert (out / "index.html").is_file() and "gallery:" in stdout
 
 
 def test_a_name_that_is_not_an_image_of_this_run_is_one_line_naming_file_and_line(
@@ -48,7 +48,7 @@ def test_a_name_that_is_not_an_image_of_this_run_is_one_line_naming_file_and_lin
 ) -> None:
     listing = tmp_path / "kept.txt"
     listing.write_text("images/01-window-light.jpg\n\nimages/99-nope.jpg\n")
-    code, stderr = report(out, "--keep", str(listing))
+    code, _, stderr = report(out, "--keep", str(listing))
     assert code == 2
     assert stderr.strip().count("\n") == 0 and "Traceback" not in stderr
     assert (
@@ -74,7 +74,7 @@ def test_names_outside_the_run_are_refused(out: Path, tmp_path: Path, name: str)
 
 
 def test_a_missing_list_is_one_line(out: Path, tmp_path: Path) -> None:
-    code, stderr = report(out, "--keep", str(tmp_path / "nope.txt"))
+    code, _, stderr = report(out, "--keep", str(tmp_path / "nope.txt"))
     assert code == 2 and "nope.txt: no such file" in stderr
 
 
