@@ -17,7 +17,7 @@ import os
 import signal
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +32,7 @@ from pinglass.providers import PROVIDERS
 from pinglass.providers.base import Reference
 from pinglass.report import models as rm
 from pinglass.report.build import RunInfo, RunState, build_report
+from pinglass.report.gallery import write_gallery
 from pinglass.report.rows import RowCache
 from pinglass.report.write import ReportWriter, read_report, write_report
 from pinglass.rerolls import RerollState, run_rerolls
@@ -112,6 +113,9 @@ class Session:
     prior_folder_cost: Decimal = ZERO
     identity: IdentitySetup | None = None
     """Identity checks for this run (``None``: not set up; the report says skipped)."""
+    folder_extra: tuple[tuple[Job, ImageResult], ...] = ()
+    """Images an earlier run into the folder made for prompts outside this run's ``--only``:
+    the report lists them too (``reused``), so it covers every image in the folder."""
 
     @property
     def out_dir(self) -> Path:
@@ -150,7 +154,9 @@ class Session:
                 estimated_cost_usd=to_json(self.estimate.total_usd) or 0.0,
                 worst_case_usd=to_json(self.estimate.worst_case_usd),
             ),
-            jobs=self.plan.jobs,
+            jobs=tuple(
+                sorted([*self.plan.jobs, *(j for j, _ in self.folder_extra)], key=_by_index)
+            ),
             prior_folder_cost=self.prior_folder_cost,
             identity=self.identity,
             min_likeness=self.request.min_likeness,
@@ -227,7 +233,16 @@ def prepare(
         concurrency=request.concurrency,
     )
     earlier = folder.path.is_dir() and not request.fresh
+    if earlier:
+        _check_same_preset(folder, preset)
     previous = previous_results(folder.path, plan) if earlier else {}
+    extra: list[tuple[Job, ImageResult]] = []
+    if earlier and request.only:  # what earlier --only runs made for the other prompts
+        planned = {j.index for j in jobs}
+        everything = _jobs(preset, replace(request, only=()), references)
+        others = [j for j in everything if j.index not in planned]
+        done = previous_results(folder.path, replace(plan, jobs=tuple(others)))
+        extra = [(j, done[j.index]) for j in others if j.index in done]
     return Session(
         request=request,
         settings=settings,
@@ -242,7 +257,35 @@ def prepare(
         warnings=warnings,
         prior_folder_cost=_prior_folder_cost(folder) if earlier else ZERO,
         identity=identity,
+        folder_extra=tuple(extra),
     )
+
+
+def _by_index(job: Job) -> int:
+    return job.index
+
+
+def _check_same_preset(folder: RunFolder, preset: Preset) -> None:
+    """Refuse to mix two presets' images in one folder (its report names the earlier one)."""
+    if not folder.report.is_file():
+        return
+    try:
+        earlier = read_report(folder.path).preset
+    except UsageError:
+        return
+    if earlier.name != preset.name:
+        raise UsageError(
+            f"--out {folder.path} holds a run of preset {earlier.name!r}, not {preset.name!r}: "
+            "use another --out, or add --fresh to set the earlier run aside (its files are kept, "
+            "renamed)"
+        )
+
+
+def _preset_arg(given: str, preset: Preset) -> str:
+    """How to name ``preset`` on a command line: its stock name, or the file it came from."""
+    from pinglass.presets import stock_preset_names
+
+    return given if given in stock_preset_names() else str(preset.path)
 
 
 def _resolve_chain(
@@ -304,7 +347,7 @@ def _jobs(preset: Preset, request: GenerateRequest, references: tuple[Reference,
         if unknown:
             raise UsageError(
                 f"--only: unknown prompt id {unknown[0]!r} in preset {preset.name}; "
-                "see `pinglass presets show " + preset.name + "`"
+                f"see `pinglass presets show {_preset_arg(request.preset, preset)}`"
             )
         prompts = [p for p in prompts if p.id in set(request.only)]
     return [
@@ -356,8 +399,8 @@ def check_budget(session: Session) -> None:
             report = build_report(session.report_info(), RunState(), status="refused")
             write_report(report, session.folder.path)
         raise BudgetRefused(
-            f"estimated ${est.total_usd} for {est.images} images on {est.entry.key} exceeds "
-            f"--max-cost ${usd(cap)}; raise --max-cost or use --only/--model to spend less",
+            f"estimated ${est.total_usd:.4f} for {est.images} images on {est.entry.key} exceeds "
+            f"--max-cost ${usd(cap):.4f}; raise --max-cost or use --only/--model to spend less",
             estimated_usd=est.total_usd,
             max_cost_usd=cap,
         )
@@ -381,7 +424,7 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     from pinglass.runner import run_batch
 
     info = session.report_info()
-    state = RunState(results=dict(session.previous))
+    state = RunState(results={**session.previous, **{j.index: r for j, r in session.folder_extra}})
     folder = session.folder
 
     rows = RowCache()
@@ -441,6 +484,8 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     status = _final_status(outcome, session)
     report = build_report(info, state, status=status, outcome=outcome, rows=rows)
     _write_outputs(report, folder, writer)
+    crops = {r.name: r.data for job in session.plan.jobs for r in job.references}
+    write_gallery(report, folder.path, references=crops)  # index.html + thumbs/, interrupted too
     record_subject_session(session.request, session.settings, report, folder.path)
     return report, outcome
 
@@ -497,4 +542,6 @@ def _final_status(outcome: RunOutcome, session: Session) -> rm.Status:
     if outcome.interrupted:
         return "aborted"
     done = outcome.count("succeeded") + outcome.count("reused")
-    return "completed" if done == len(session.plan.jobs) else "partial"
+    if done == len(session.plan.jobs):
+        return "completed"
+    return "failed" if done == 0 else "partial"

@@ -99,7 +99,7 @@ def test_estimate_over_max_cost_is_refused_before_any_request(
     out = tmp_path / "run"
     code, _, stderr = generate(runner, out, "--only", ONLY, "--yes", "--max-cost", "1")
     assert code == 3
-    assert "$1.500000" in stderr and "exceeds --max-cost $1.000000" in stderr
+    assert "$1.5000 for" in stderr and "exceeds --max-cost $1.0000;" in stderr
     doc = report_of(out)
     assert doc["status"] == "refused" and doc["budget"]["estimated_cost_usd"] == 1.5
     assert not (out / "images").exists()
@@ -134,7 +134,7 @@ def test_failures_exit_1_and_are_reported_per_image(
     code, _, stderr = generate(runner, out, "--only", "studio-grey", "--yes")
     assert code == 1, stderr
     doc = report_of(out)
-    assert doc["status"] == "partial" and doc["totals"]["failed"] == 1
+    assert doc["status"] == "failed" and doc["totals"]["failed"] == 1  # nothing was made
     error = doc["images"][0]["error"]
     assert (
         error["kind"] in {"transient", "provider_down"} and "simulated outage" in error["message"]

@@ -134,7 +134,8 @@ def test_dry_run_fresh_renames_nothing_and_a_real_fresh_run_moves_everything(wor
     assert code == 0, stderr
     out = work / "run"
     earlier = _names(out)
-    assert {"images", "journal.jsonl", "report.json", "contact-sheet.jpg"} <= set(earlier)
+    made = {"images", "journal.jsonl", "report.json", "contact-sheet.jpg", "index.html", "thumbs"}
+    assert made <= set(earlier)
 
     code, stderr = _pinglass(work, *_generate(work, "--dry-run", "--fresh", "--out", "run"))
     assert code == 0, stderr
@@ -143,7 +144,7 @@ def test_dry_run_fresh_renames_nothing_and_a_real_fresh_run_moves_everything(wor
     code, stderr = _pinglass(work, *_generate(work, "--yes", "--fresh", "--out", "run"))
     assert code == 0, stderr
     aside = {name.split(".before-")[0] for name in os.listdir(out) if ".before-" in name}
-    assert aside == {"images", "journal", "report", "contact-sheet"}
+    assert aside == {"images", "journal", "report", "contact-sheet", "index", "thumbs"}
     report = json.loads((out / "report.json").read_text())
     assert [i["status"] for i in report["images"]] == ["succeeded"] * 3  # made again, not reused
 

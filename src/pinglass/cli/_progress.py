@@ -70,6 +70,8 @@ class ProgressView:
         # (re-rolls), and each batch's CostUpdated counts only its own spend.
         self.spent = Decimal(0)
         self.reserved = Decimal(0)
+        self.repeats: dict[tuple[str, str], int] = {}
+        """(kind, message) of a failure already shown -> how many more failed the same way."""
         self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
 
     def __enter__(self) -> ProgressView:
@@ -79,6 +81,12 @@ class ProgressView:
     def __exit__(self, *exc: object) -> None:
         self.live.update(self._render())
         self.live.__exit__(None, None, None)
+        for (kind, _), more in self.repeats.items():
+            if more:
+                self.console.print(
+                    f"[red]   failed[/] {more} more {'image' if more == 1 else 'images'} "
+                    f"the same way ({escape(kind)})"
+                )
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, JobStarted):
@@ -124,6 +132,13 @@ class ProgressView:
         if r.status == "succeeded":
             line += f" [dim]{r.provider} {money(r.cost_usd)} {r.latency_s or 0:.1f}s[/]"
         if r.error is not None:
+            # The same failure on many images (a provider down, no network) is named once;
+            # the rest are counted and summed up in one line when the run ends.
+            same = (r.error.kind, r.error.message)
+            if same in self.repeats and not self.verbose:
+                self.repeats[same] += 1
+                return
+            self.repeats[same] = 0
             line += f" [red]{escape(r.error.kind)}[/]: {escape(r.error.message)}"
         if r.status != "reused" or self.verbose:
             self.console.print(line)

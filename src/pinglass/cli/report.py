@@ -1,4 +1,4 @@
-"""``pinglass report OUT``: a finished run's summary, and its contact sheet rebuilt."""
+"""``pinglass report OUT``: a finished run's summary, its contact sheet and gallery rebuilt."""
 
 from __future__ import annotations
 
@@ -26,21 +26,29 @@ __all__ = ["report"]
 def report(
     out: Annotated[Path, typer.Argument(help="A run's output folder (or its report.json).")],
     weakest: Annotated[int, typer.Option(help="How many lowest-likeness images to list.")] = 5,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Copy the images named in this list (the page's export) to OUT/kept/."),
+    ] = None,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Print a run's summary from its report.json and rebuild its contact sheet.
+    """Print a run's summary from its report.json; rebuild its contact sheet and index.html.
 
-    Example: pinglass report pinglass-out/business-20261123-101500
+    Example: pinglass report pinglass-out/business-20261123-101500 --keep kept.txt
     """
     output = make_output(json_output=json_out, quiet=quiet)
     with exit_on_error(output):
         from pinglass.report import build_contact_sheets, read_report
+        from pinglass.report.gallery import write_gallery
+        from pinglass.report.gallery.keep import keep_images
 
         folder = out.parent if out.is_file() else out
         doc = read_report(out)
+        kept = keep_images(doc, folder, keep) if keep is not None else None
         sheets = build_contact_sheets(doc, folder)
         doc.contact_sheets = [p.name for p in sheets]
+        page = write_gallery(doc, folder)
         t = doc.totals
         output.result(
             f"[bold]{escape(doc.preset.name)}[/] · {' → '.join(doc.provider_chain)} · "
@@ -50,6 +58,10 @@ def report(
         _weakest(output, doc, weakest)
         more = f" (+{len(sheets) - 1} more: {sheets[-1].name})" if len(sheets) > 1 else ""
         output.result(f"contact sheet: {escape(str(sheets[0]))}{more}", soft_wrap=True)
+        output.result(f"gallery: {escape(str(page))}", soft_wrap=True)
+        if kept is not None:
+            where = escape(str(folder / "kept"))
+            output.result(f"kept: {len(kept)} images copied to {where}", soft_wrap=True)
         output.line(
             f"{doc.status}: {t.succeeded} made, {t.reused} reused, {t.failed} failed, "
             f"{t.not_run} not run · {money(t.cost_usd)} this run, {money(t.folder_cost_usd)} in "

@@ -47,11 +47,15 @@ class FaceAnalyzer:
     Haar cascade; without one, the analyzer detects the face itself.
     """
 
-    def __init__(self, *, detect_side: int = 512, detect_threshold: float = 0.0) -> None:
+    def __init__(
+        self, *, detect_side: int = 512, detect_threshold: float = 0.0, background: bool = False
+    ) -> None:
         """Load the detector, the 5-point shape predictor and the ResNet encoder.
 
         ``detect_threshold`` is added to dlib's HOG decision threshold (lower finds more,
-        less frontal faces).
+        less frontal faces). With ``background`` the two model files (about half a second)
+        load on a thread while the caller goes on, for example scoring the photos with OpenCV;
+        the first call that needs them waits (:meth:`ready`).
 
         Raises:
             IdentityUnavailable: dlib or the models are not installed (the message says why).
@@ -66,11 +70,49 @@ class FaceAnalyzer:
         dlib = load_dlib()
         self._dlib: Any = dlib
         self._detector: Any = dlib.get_frontal_face_detector()
-        self._shapes: Any = dlib.shape_predictor(str(paths.shape_predictor_5))
-        self._encoder: Any = dlib.face_recognition_model_v1(str(paths.face_encoder))
+        self._models: tuple[Any, Any] | None = None
+        self._failure: BaseException | None = None
         self._detect_side = detect_side
         self._threshold = detect_threshold
         self._lock = threading.Lock()
+        self._loader = threading.Thread(
+            target=self._load, args=(paths,), name="pinglass-dlib-models", daemon=True
+        )
+        self._loader.start()
+        if not background:
+            self.ready()
+
+    def _load(self, paths: Any) -> None:
+        try:
+            shapes = self._dlib.shape_predictor(str(paths.shape_predictor_5))
+            encoder = self._dlib.face_recognition_model_v1(str(paths.face_encoder))
+            self._models = (shapes, encoder)
+        except (RuntimeError, OSError) as exc:  # a corrupt model file: say so on first use
+            self._failure = exc
+
+    def ready(self) -> None:
+        """Wait until the models are loaded (at once when they are).
+
+        Raises:
+            IdentityUnavailable: a model file could not be loaded.
+        """
+        self._loader.join()
+        if self._models is None:
+            raise IdentityUnavailable(
+                f"identity checks skipped: dlib could not load its models ({self._failure})"
+            )
+
+    @property
+    def _shapes(self) -> Any:
+        self.ready()
+        assert self._models is not None  # noqa: S101 - ready() raised otherwise
+        return self._models[0]
+
+    @property
+    def _encoder(self) -> Any:
+        self.ready()
+        assert self._models is not None  # noqa: S101 - ready() raised otherwise
+        return self._models[1]
 
     def detect(self, rgb: np.ndarray) -> Box | None:
         """Return the largest face's box in ``rgb``'s pixels, or ``None`` when there is no face."""

@@ -110,7 +110,7 @@ def setup(threshold: float = DEFAULT_THRESHOLD, *, enabled: bool = True) -> Iden
     from pinglass.identity.analyzer import FaceAnalyzer
     from pinglass.identity.refcheck import IdentityCheck
 
-    analyzer = FaceAnalyzer()
+    analyzer = FaceAnalyzer(background=True)  # loads while reference scoring runs
     check = IdentityCheck(analyzer, threshold=threshold)
     return IdentitySetup(reason=None, threshold=threshold, analyzer=analyzer, check=check)
 

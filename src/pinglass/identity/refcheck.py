@@ -148,6 +148,7 @@ class IdentityCheck:
         """
         if len(photos) < 2 or self.workers < 2 or "fork" not in mp.get_all_start_methods():
             return [self._measure(photo) for photo in photos]
+        self.analyzer.ready()  # fork only once the models are in memory (no loader thread mid-way)
         global _WORKER_CHECK  # noqa: PLW0603 - read by the forked workers
         _WORKER_CHECK = self
         try:

@@ -123,13 +123,19 @@ def image_entry(r: ImageResult, likeness: Mapping[str, Likeness | None]) -> rm.I
 
 
 def image_rows(
-    jobs: Iterable[Job], state: RunState, cache: RowCache | None = None
+    jobs: Iterable[Job],
+    state: RunState,
+    cache: RowCache | None = None,
+    *,
+    meant_for: str | None = None,
 ) -> list[rm.ImageEntry]:
     """``report.json``'s ``images``: per job the best-likeness attempt, the others under
     ``rerolls``. The row always carries the prompt's own id, whichever attempt it shows.
 
     With ``cache``, a row whose attempts and scores are the same objects as last time is the
-    same row object: rows are built once per change, not once per rewrite.
+    same row object: rows are built once per change, not once per rewrite. A failed row that
+    no provider answered (the provider was down before its turn) names the ``provider/model``
+    it was meant for, ``meant_for`` (the first of the chain).
     """
     cache = cache or RowCache()
     rows = []
@@ -138,7 +144,7 @@ def image_rows(
         again = state.rerolls.get(job.index, [])
         made = [a.file for a in (first, *again) if a is not None and a.file]
         inputs = (first, *again, *(state.likeness.get(f, _UNSCORED) for f in made))
-        rows.append(cache.row(job.index, inputs, partial(_row, job, state)))
+        rows.append(cache.row(job.index, inputs, partial(_row, job, state, meant_for)))
     return rows
 
 
@@ -146,12 +152,15 @@ _UNSCORED = object()
 """Stands for "no likeness yet" among a row's inputs (``None`` is "no face found")."""
 
 
-def _row(job: Job, state: RunState) -> rm.ImageEntry:
+def _row(job: Job, state: RunState, meant_for: str | None = None) -> rm.ImageEntry:
     attempts = state.attempts(job)
     best = best_attempt(attempts, state.likeness)
     row = image_entry(best, state.likeness)
     row.prompt_id = attempts[0].prompt_id  # a re-roll's own id is ``<id>~rK``
     row.rerolls = [image_entry(a, state.likeness) for a in attempts if a is not best]
+    if meant_for and row.status == "failed" and row.provider is None:
+        row.provider, _, model = meant_for.partition("/")
+        row.model = model or None
     return row
 
 
@@ -249,7 +258,8 @@ def build_report(
     ``finished_at`` is ``now`` (default: the current UTC time) unless ``status`` is ``running``.
     ``rows`` keeps rows between calls (see :func:`image_rows`).
     """
-    images = image_rows(info.jobs, state, rows)
+    chain = info.provider_chain
+    images = image_rows(info.jobs, state, rows, meant_for=chain[0] if chain else None)
     return rm.Report(
         run_id=info.run_id,
         started_at=info.started_at,

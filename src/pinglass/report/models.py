@@ -30,7 +30,7 @@ SCHEMA_VERSION = 1
 
 _CONFIG = ConfigDict(use_attribute_docstrings=True, extra="ignore")
 
-Status = Literal["running", "completed", "partial", "aborted", "refused"]
+Status = Literal["running", "completed", "partial", "failed", "aborted", "refused"]
 """A run's ``status`` in report.json."""
 
 
@@ -192,7 +192,8 @@ class Report(BaseModel):
     finished_at: datetime | None = None
     status: Status
     """``completed`` every image made or reused · ``partial`` some failed or not run ·
-    ``aborted`` interrupted · ``refused`` stopped before any request (cost)."""
+    ``failed`` no image made or reused (every one failed or was not run) · ``aborted``
+    interrupted · ``refused`` stopped before any request (cost)."""
     preset: PresetInfo
     provider_chain: list[str]
     """``provider/model`` in fallback order."""

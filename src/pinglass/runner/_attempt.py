@@ -110,8 +110,11 @@ def show(key: ApiKey) -> str:
     return shown_key(key) or ""
 
 
-def down(provider: str) -> ProviderDown:
-    """The error a job sees once ``provider``'s circuit breaker is open."""
+def down(provider: str, cause: str | None = None) -> ProviderDown:
+    """The error a job sees once ``provider``'s circuit breaker is open, naming the last
+    failure's ``cause`` (a connection error, a 5xx): one message for every image it stops."""
+    why = f": {cause.removeprefix(provider + ': ')}" if cause else ""
     return ProviderDown(
-        "failing repeatedly (circuit breaker open); remaining images fall back", provider=provider
+        f"failing repeatedly, so no more images are sent to it (circuit breaker open){why}",
+        provider=provider,
     )

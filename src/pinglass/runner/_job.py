@@ -137,7 +137,7 @@ class JobRunner:
                 elif step is Step.NEXT_PROVIDER:
                     break
             if ctx.breakers[entry.provider].is_open and self.last_error is None:
-                self.last_error = down(entry.provider)
+                self.last_error = down(entry.provider, ctx.breakers[entry.provider].last_cause)
         return self._give_up()
 
     async def _attempt(self, entry: ModelEntry, prov: Provider, key: ApiKey) -> ImageResult | Step:
@@ -408,11 +408,11 @@ class JobRunner:
                 await ctx.limiters[att.provider].wait_pause()
                 return await fn()
             if breaker.is_open:
-                raise down(att.provider)
+                raise down(att.provider, breaker.last_cause)
             try:
                 value = await fn()
-            except Transient:
-                breaker.failure()
+            except Transient as exc:
+                breaker.failure(str(exc))
                 raise
             breaker.success()
             return value

@@ -70,10 +70,13 @@ class Breaker:
         self.threshold = threshold
         self.failures = 0
         self.is_open = False
+        self.last_cause: str | None = None
+        """The last failure's message, so "provider down" can say why (no network, ...)."""
 
-    def failure(self) -> None:
+    def failure(self, cause: str | None = None) -> None:
         """Record one transient failure; opens the breaker at ``threshold``."""
         self.failures += 1
+        self.last_cause = cause or self.last_cause
         if self.failures >= self.threshold:
             self.is_open = True
 
