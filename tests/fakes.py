@@ -272,6 +272,8 @@ class FakeProvider(Provider):
 
     async def cancel(self, remote_id: str, key: ApiKey) -> bool:
         self.calls.append(("cancel", remote_id, key.mask()))
+        if self._next("cancel", None) is False:
+            return False  # scripted: the provider refused to cancel
         self.cancelled.append(remote_id)
         return True
 

@@ -20,16 +20,16 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
 
 import httpx
 
 from pinglass import __version__
 from pinglass.errors import NoUsableProvider
-from pinglass.money import Budget, usd
+from pinglass.money import Budget
 from pinglass.providers.base import Provider
-from pinglass.runner._context import EngineConfig, RunContext
+from pinglass.runner._context import EngineConfig, ProviderRun, RunContext
 from pinglass.runner._job import JobRunner
+from pinglass.runner._resume import ResumedJob
 from pinglass.runner.events import JobFinished, NullObserver, Observer, RunStopping
 from pinglass.runner.files import is_image_file
 from pinglass.runner.journal import JOURNAL_NAME, JobState, Journal, job_states, read_journal
@@ -71,26 +71,24 @@ def _reused(out_dir: Path, plan: Plan, states: Mapping[int, JobState]) -> dict[i
     for job in plan.jobs:
         state = states.get(job.index)
         rec = state.done if state is not None else None
-        if rec is None or not isinstance(rec.get("file"), str):
-            continue
-        if not is_image_file(out_dir / rec["file"]):
+        if rec is None or rec.file is None or not is_image_file(out_dir / rec.file):
             continue
         found[job.index] = ImageResult(
             index=job.index,
             prompt_id=job.prompt_id,
             prompt=job.prompt,
             status="reused",
-            file=rec["file"],
-            provider=rec.get("provider"),
-            model=rec.get("model"),
-            key=rec.get("key"),
-            reference=rec.get("reference"),
-            seed=rec.get("seed"),
+            file=rec.file,
+            provider=rec.provider,
+            model=rec.model,
+            key=rec.key,
+            reference=rec.reference,
+            seed=rec.seed,
             attempts=0,
             latency_s=None,
-            cost_usd=usd(rec.get("cost_usd") or "0"),
-            cost_source=_cost_source(rec.get("cost_source")),
-            remote_id=rec.get("remote_id"),
+            cost_usd=rec.cost_usd,
+            cost_source=rec.cost_source,
+            remote_id=rec.remote_id,
         )
     return found
 
@@ -140,15 +138,22 @@ async def run_batch(
         for result in sorted(reused.values(), key=lambda r: r.index):
             observer(JobFinished(result))
         journal = Journal(out_dir / JOURNAL_NAME)
+        config = config or EngineConfig()
         try:
+            rpm = _rpm(plan)
             ctx = RunContext(
                 plan=plan,
                 settings=settings,
                 out_dir=out_dir,
-                providers={name: prov for name, (prov, _) in built.items()},
-                pools={name: KeyPool(k) for name, (_, k) in built.items()},
-                limiters=_limiters(plan, built, clock, sleep),
-                breakers={n: Breaker((config or EngineConfig()).breaker_threshold) for n in built},
+                providers={
+                    name: ProviderRun(
+                        adapter=prov,
+                        keys=KeyPool(keys_of),
+                        limiter=RateLimiter(rpm.get(name, 60), clock=clock, sleep=sleep),
+                        breaker=Breaker(config.breaker_threshold),
+                    )
+                    for name, (prov, keys_of) in built.items()
+                },
                 budget=Budget(cap=plan.max_cost),
                 journal=journal,
                 observer=observer,
@@ -157,9 +162,10 @@ async def run_batch(
                 stop=stop,
                 semaphore=asyncio.Semaphore(max(1, concurrency)),
                 states=states,
-                config=config or EngineConfig(),
+                config=config,
                 wall=wall,
             )
+            ctx.budget.on_change = ctx.cost_updated
             results = await _run_jobs(ctx, todo)
         finally:
             journal.close()
@@ -184,7 +190,7 @@ def _build_providers(
 ) -> dict[str, tuple[Provider, list[ApiKey]]]:
     """One adapter per provider of the chain (and of pending remote jobs) that has keys."""
     names = [e.provider for e in plan.chain]
-    names += [str(s.pending["provider"]) for s in states.values() if s.pending is not None]
+    names += [s.pending.target.provider for s in states.values() if s.pending is not None]
     built: dict[str, tuple[Provider, list[ApiKey]]] = {}
     for name in dict.fromkeys(names):
         if injected is not None and name in injected:
@@ -197,17 +203,13 @@ def _build_providers(
     return built
 
 
-def _limiters(
-    plan: Plan,
-    built: Mapping[str, object],
-    clock: Callable[[], float],
-    sleep: Callable[[float], Awaitable[None]],
-) -> dict[str, RateLimiter]:
-    """One limiter per provider at the strictest ``rpm`` of its chain entries (default 60)."""
+def _rpm(plan: Plan) -> dict[str, int]:
+    """Per provider, the strictest ``rpm`` of its chain entries (a provider not in the chain,
+    only re-attached to, gets 60)."""
     rpm: dict[str, int] = {}
     for entry in plan.chain:
         rpm[entry.provider] = min(rpm.get(entry.provider, entry.rpm), entry.rpm)
-    return {name: RateLimiter(rpm.get(name, 60), clock=clock, sleep=sleep) for name in built}
+    return rpm
 
 
 async def _run_jobs(ctx: RunContext, todo: Sequence[Job]) -> list[ImageResult]:
@@ -215,19 +217,17 @@ async def _run_jobs(ctx: RunContext, todo: Sequence[Job]) -> list[ImageResult]:
     watcher = asyncio.create_task(_watch_stop(ctx))
     try:
         async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(JobRunner(ctx, job).run()) for job in todo]
+            tasks = [tg.create_task(_runner(ctx, job).run()) for job in todo]
     finally:
         watcher.cancel()
     return [t.result() for t in tasks]
 
 
+def _runner(ctx: RunContext, job: Job) -> JobRunner:
+    """A job with journal history starts from it; any other job starts afresh."""
+    return ResumedJob(ctx, job) if job.index in ctx.states else JobRunner(ctx, job)
+
+
 async def _watch_stop(ctx: RunContext) -> None:
     await ctx.stop.wait()
     ctx.emit(RunStopping(in_flight=len(ctx.in_flight)))
-
-
-def _cost_source(value: object) -> Literal["catalog", "computed", "provider"]:
-    """A journaled ``cost_source``; anything unknown reads as the catalog estimate."""
-    if value == "provider" or value == "computed":
-        return value
-    return "catalog"
