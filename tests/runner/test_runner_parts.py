@@ -33,6 +33,7 @@ from pinglass.runner.journal import (
     job_key,
     job_states,
     read_journal,
+    read_records,
 )
 from pinglass.runner.keys import NO_KEY, Breaker, KeyPool, shown_key
 from pinglass.runner.limiter import RateLimiter
@@ -179,28 +180,29 @@ def test_journal_fold_and_torn_tail(tmp_path: Path) -> None:
     jobs = [Job(index=1, prompt_id="a", prompt="A"), Job(index=2, prompt_id="b", prompt="B")]
     r1, r2 = JobRef.of(jobs[0]), JobRef.of(jobs[1])
     j = Journal(path)
-    j.write(IntentRecord(r1, 1.0, TARGET))
-    j.write(SubmittedRecord(r1, 2.0, TARGET, "r1"))
-    j.write(CancelledRecord(r1, 3.0, "r1", accepted=True))
-    j.write(IntentRecord(r2, 4.0, TARGET))
+    j.append(IntentRecord(r1, 1.0, TARGET))
+    j.append(SubmittedRecord(r1, 2.0, TARGET, "r1"))
+    j.append(CancelledRecord(r1, 3.0, "r1", accepted=True))
+    j.append(IntentRecord(r2, 4.0, TARGET))
     j.close()
     j.close()
     with pytest.raises(RuntimeError):
-        j.write(IntentRecord(r1, 5.0, TARGET))
+        j.append(IntentRecord(r1, 5.0, TARGET))
     with path.open("a") as fh:
         fh.write('{"ev":"result","job":"' + r2.key)  # torn by a kill
     again = Journal(path)
     done = ImageResult(2, "b", "B", "succeeded", file="images/02-b.png", cost_usd=Decimal("0.03"))
-    again.write(FinishedRecord.of(r2, 6.0, done))
+    again.append(FinishedRecord.of(r2, 6.0, done))
     again.close()
-    records = read_journal(path)
+    records = read_records(path)
+    assert len(read_journal(path)) == 5  # the raw lines
     assert len(records) == 5 and path.read_text().count("\n") == 6
     states = job_states(records, jobs)
     assert states[1].pending == SubmittedRecord(r1, 2.0, TARGET, "r1")
     assert states[1].cancelled and states[1].intent is None
     assert states[2].done is not None and states[2].intent is None
     assert states[2].done.file == "images/02-b.png" and states[2].done.cost_usd == Decimal("0.03")
-    assert read_journal(tmp_path / "none.jsonl") == []
+    assert read_records(tmp_path / "none.jsonl") == read_journal(tmp_path / "none.jsonl") == []
     first = json.loads(path.read_text().splitlines()[0])
     assert first["ev"] == "intent" and first["job"] == job_key(jobs[0]) == r1.key
     assert first["price"] == "0.03" and first["key_id"] == TARGET.key_id
@@ -232,9 +234,9 @@ def test_records_read_back_as_they_were_written(tmp_path: Path) -> None:
     ]
     journal = Journal(tmp_path / "journal.jsonl")
     for rec in written:
-        journal.write(rec)
+        journal.append(rec)
     journal.close()
-    assert read_journal(tmp_path / "journal.jsonl") == written
+    assert read_records(tmp_path / "journal.jsonl") == written
 
 
 def test_a_refused_cancel_leaves_the_remote_job_to_be_polled_normally() -> None:

@@ -32,7 +32,7 @@ from pinglass.runner._job import JobRunner
 from pinglass.runner._resume import ResumedJob
 from pinglass.runner.events import JobFinished, NullObserver, Observer, RunStopping
 from pinglass.runner.files import is_image_file
-from pinglass.runner.journal import JOURNAL_NAME, JobState, Journal, job_states, read_journal
+from pinglass.runner.journal import JOURNAL_NAME, JobState, Journal, job_states, read_records
 from pinglass.runner.keys import NO_KEY, Breaker, KeyPool
 from pinglass.runner.limiter import RateLimiter
 from pinglass.runner.plan import Job, Plan
@@ -62,7 +62,7 @@ def previous_results(out_dir: Path, plan: Plan) -> dict[int, ImageResult]:
     Keyed by job index, each with status ``reused`` and the cost it had when it was made. Reads
     only; used for the estimate before a run and by :func:`run_batch` itself.
     """
-    states = job_states(read_journal(out_dir / JOURNAL_NAME), plan.jobs)
+    states = job_states(read_records(out_dir / JOURNAL_NAME), plan.jobs)
     return _reused(out_dir, plan, states)
 
 
@@ -124,7 +124,7 @@ async def run_batch(
     started = clock()
     stop = stop or asyncio.Event()
     out_dir.mkdir(parents=True, exist_ok=True)
-    states = job_states(read_journal(out_dir / JOURNAL_NAME), plan.jobs)
+    states = job_states(read_records(out_dir / JOURNAL_NAME), plan.jobs)
     reused = _reused(out_dir, plan, states)
     todo = [j for j in plan.jobs if j.index not in reused]
     owns_client = client is None

@@ -49,6 +49,7 @@ __all__ = [
     "job_key",
     "job_states",
     "read_journal",
+    "read_records",
 ]
 
 JOURNAL_NAME = RunFolder.JOURNAL
@@ -314,22 +315,31 @@ class JobState:
     """We cancelled the pending remote job (second Ctrl-C) and the provider accepted."""
 
 
-def read_journal(path: Path) -> list[Record]:
-    """Every well-formed record of the journal at ``path`` (none when it is missing)."""
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """Every well-formed line of the JSON-lines journal at ``path`` that names its ``job``.
+
+    None when the file is missing. Lines torn by a crash are skipped. This is the raw reader,
+    shared with other journals of the same shape (``training.jsonl``); a run's records are
+    read with :func:`read_records`.
+    """
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return []
-    records: list[Record] = []
+    lines: list[dict[str, Any]] = []
     for line in text.splitlines():
         try:
             raw = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line torn by a crash mid-write
-        rec = _from_json(raw) if isinstance(raw, dict) else None
-        if rec is not None:
-            records.append(rec)
-    return records
+        if isinstance(raw, dict) and isinstance(raw.get("job"), str):
+            lines.append(raw)
+    return lines
+
+
+def read_records(path: Path) -> list[Record]:
+    """Every run record of the journal at ``path``, typed (none when it is missing)."""
+    return [rec for raw in read_journal(path) if (rec := _from_json(raw)) is not None]
 
 
 def job_states(records: Iterable[Record], jobs: Iterable[Job]) -> dict[int, JobState]:
@@ -374,6 +384,9 @@ class Journal:
       on disk before its first poll, which waits the poll interval), or by :meth:`close`.
 
     Without a running event loop every write is durable. Used from one event loop (or thread).
+
+    :meth:`append` writes a run record; :meth:`write` writes any mapping (other journals of the
+    same shape, such as ``training.jsonl``, use it).
     """
 
     def __init__(
