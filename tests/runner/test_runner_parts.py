@@ -201,7 +201,8 @@ def test_journal_fold_and_torn_tail(tmp_path: Path) -> None:
     assert states[1].pending == SubmittedRecord(r1, 2.0, TARGET, "r1")
     assert states[1].cancelled and states[1].intent is None
     assert states[2].done is not None and states[2].intent is None
-    assert states[2].done.file == "images/02-b.png" and states[2].done.cost_usd == Decimal("0.03")
+    assert states[2].done.row.file == "images/02-b.png"
+    assert states[2].done.row.cost_usd == Decimal("0.03")
     assert read_records(tmp_path / "none.jsonl") == read_journal(tmp_path / "none.jsonl") == []
     first = json.loads(path.read_text().splitlines()[0])
     assert first["ev"] == "intent" and first["job"] == job_key(jobs[0]) == r1.key

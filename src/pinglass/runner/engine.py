@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -70,25 +71,18 @@ def _reused(out_dir: Path, plan: Plan, states: Mapping[int, JobState]) -> dict[i
     found: dict[int, ImageResult] = {}
     for job in plan.jobs:
         state = states.get(job.index)
-        rec = state.done if state is not None else None
-        if rec is None or rec.file is None or not is_image_file(out_dir / rec.file):
+        row = state.done.row if state is not None and state.done is not None else None
+        if row is None or row.file is None or not is_image_file(out_dir / row.file):
             continue
-        found[job.index] = ImageResult(
+        found[job.index] = replace(
+            row,
             index=job.index,
             prompt_id=job.prompt_id,
             prompt=job.prompt,
             status="reused",
-            file=rec.file,
-            provider=rec.provider,
-            model=rec.model,
-            key=rec.key,
-            reference=rec.reference,
-            seed=rec.seed,
             attempts=0,
             latency_s=None,
-            cost_usd=rec.cost_usd,
-            cost_source=rec.cost_source,
-            remote_id=rec.remote_id,
+            error=None,
         )
     return found
 

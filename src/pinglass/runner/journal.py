@@ -33,7 +33,7 @@ from pinglass.money import ZERO, usd
 from pinglass.pricing import CostSource
 from pinglass.run_folder import RunFolder
 from pinglass.runner.plan import Job
-from pinglass.runner.results import ImageError, ImageResult, ImageStatus
+from pinglass.runner.results import ImageError, ImageResult
 
 __all__ = [
     "JOURNAL_NAME",
@@ -136,24 +136,13 @@ class CancelledRecord:
 
 @dataclass(frozen=True, slots=True)
 class FinishedRecord:
-    """A job ended: the report row's essentials (USD as ``Decimal``, key masked)."""
+    """A job ended: its report row, as far as the journal keeps it (USD, key masked)."""
 
     EV: ClassVar[str] = "result"
     job: JobRef
     at: float
-    status: ImageStatus
-    file: str | None = None
-    provider: str | None = None
-    model: str | None = None
-    key: str | None = None
-    reference: str | None = None
-    seed: int | None = None
-    attempts: int = 0
-    latency_s: float | None = None
-    cost_usd: Decimal = ZERO
-    cost_source: CostSource = "catalog"
-    remote_id: str | None = None
-    error: ImageError | None = None
+    row: ImageResult
+    """The row without what the journal does not keep: prompt text, estimate, reference list."""
     recoverable: bool = False
     """A failure a re-run can still collect (its remote job stays pending)."""
 
@@ -162,27 +151,16 @@ class FinishedRecord:
         cls, job: JobRef, at: float, result: ImageResult, *, recoverable: bool = False
     ) -> FinishedRecord:
         """The record of ``result``."""
-        return cls(
-            job,
-            at,
-            result.status,
-            file=result.file,
-            provider=result.provider,
-            model=result.model,
-            key=result.key,
-            reference=result.reference,
-            seed=result.seed,
-            attempts=result.attempts,
-            latency_s=result.latency_s,
-            cost_usd=result.cost_usd,
-            cost_source=result.cost_source,
-            remote_id=result.remote_id,
-            error=result.error,
-            recoverable=recoverable,
-        )
+        row = replace(result, prompt="", estimated_cost_usd=None, references=())
+        return cls(job, at, row, recoverable)
 
 
 Record = IntentRecord | SubmittedRecord | CancelledRecord | FinishedRecord
+
+
+_ROW_FIELDS: tuple[str, ...] = ("status", "file", "provider", "model", "key", "reference")
+_ROW_FIELDS += ("seed", "attempts", "latency_s", "remote_id")
+"""The report-row fields a ``result`` record keeps as they are (money and error are encoded)."""
 
 
 def _to_json(rec: Record) -> dict[str, Any]:
@@ -197,23 +175,11 @@ def _to_json(rec: Record) -> dict[str, Any]:
     if isinstance(rec, CancelledRecord):
         out["accepted"] = rec.accepted
     if isinstance(rec, FinishedRecord):
-        err = rec.error
-        out |= {
-            "status": rec.status,
-            "file": rec.file,
-            "provider": rec.provider,
-            "model": rec.model,
-            "key": rec.key,
-            "reference": rec.reference,
-            "seed": rec.seed,
-            "attempts": rec.attempts,
-            "latency_s": rec.latency_s,
-            "cost_usd": str(rec.cost_usd),
-            "cost_source": rec.cost_source,
-            "remote_id": rec.remote_id,
-            "error": None if err is None else {"kind": err.kind, "message": err.message},
-            "recoverable": rec.recoverable,
-        }
+        row, err = rec.row, rec.row.error
+        out |= {name: getattr(row, name) for name in _ROW_FIELDS}
+        out |= {"cost_usd": str(row.cost_usd), "cost_source": row.cost_source}
+        out["error"] = None if err is None else {"kind": err.kind, "message": err.message}
+        out["recoverable"] = rec.recoverable
     return out
 
 
@@ -259,10 +225,11 @@ def _target(raw: Mapping[str, Any]) -> Target:
 def _finished(job: JobRef, at: float, raw: Mapping[str, Any]) -> FinishedRecord:
     status = raw.get("status")
     err = raw.get("error")
-    return FinishedRecord(
-        job,
-        at,
-        status if status in ("succeeded", "reused", "failed", "not_run") else "failed",
+    row = ImageResult(
+        index=job.index,
+        prompt_id=job.prompt_id,
+        prompt="",
+        status=status if status in ("succeeded", "reused", "failed", "not_run") else "failed",
         file=raw["file"] if isinstance(raw.get("file"), str) else None,
         provider=_opt_str(raw, "provider"),
         model=_opt_str(raw, "model"),
@@ -279,8 +246,8 @@ def _finished(job: JobRef, at: float, raw: Mapping[str, Any]) -> FinishedRecord:
             if isinstance(err, dict)
             else None
         ),
-        recoverable=bool(raw.get("recoverable")),
     )
+    return FinishedRecord(job, at, row, bool(raw.get("recoverable")))
 
 
 def _from_json(raw: Mapping[str, Any]) -> Record | None:
@@ -362,7 +329,7 @@ def job_states(records: Iterable[Record], jobs: Iterable[Job]) -> dict[int, JobS
         elif isinstance(rec, CancelledRecord):
             if rec.accepted and st.pending is not None and st.pending.remote_id == rec.remote_id:
                 st = replace(st, cancelled=True)
-        elif rec.status == "succeeded":
+        elif rec.row.status == "succeeded":
             st = JobState(done=rec)
         elif not rec.recoverable:
             st = replace(st, pending=None, intent=None, cancelled=False)
