@@ -259,7 +259,9 @@ class FakeProvider(Provider):
                 return Pending(rid)
         return None
 
-    async def download(self, image: ImageData, key: ApiKey, *, max_bytes: int) -> ImageData:
+    async def download(
+        self, image: ImageData, key: ApiKey, *, max_bytes: int, deadline: float | None = None
+    ) -> ImageData:
         self.calls.append(("download", image.url, key.mask()))
         item = self._next("download", None)
         if isinstance(item, BaseException):

@@ -223,8 +223,13 @@ class JobRunner:
             if not outcome.images:
                 raise InvalidResponse("the provider returned no image", provider=att.provider)
             first = outcome.images[0]
-            fn = lambda: att.prov.download(first, att.key, max_bytes=max_bytes)  # noqa: E731
-            image = await ctx.call(self.job.index, att.provider, fn)
+            deadline = ctx.settings.download_timeout
+
+            image = await ctx.call(
+                self.job.index,
+                att.provider,
+                lambda: att.prov.download(first, att.key, max_bytes=max_bytes, deadline=deadline),
+            )
             data = image.data or b""
             ext = image_extension(data, provider=att.provider)
         except ProviderError as exc:
