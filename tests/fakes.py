@@ -259,7 +259,9 @@ class FakeProvider(Provider):
                 return Pending(rid)
         return None
 
-    async def download(self, image: ImageData, key: ApiKey, *, max_bytes: int) -> ImageData:
+    async def download(
+        self, image: ImageData, key: ApiKey, *, max_bytes: int, deadline: float | None = None
+    ) -> ImageData:
         self.calls.append(("download", image.url, key.mask()))
         item = self._next("download", None)
         if isinstance(item, BaseException):
@@ -272,6 +274,8 @@ class FakeProvider(Provider):
 
     async def cancel(self, remote_id: str, key: ApiKey) -> bool:
         self.calls.append(("cancel", remote_id, key.mask()))
+        if self._next("cancel", None) is False:
+            return False  # scripted: the provider refused to cancel
         self.cancelled.append(remote_id)
         return True
 

@@ -24,6 +24,8 @@ Faults are consumed one per create, in order (``faults=["429", "drop"]``):
 - ``notimage``: created; the output file is HTML text, not an image.
 - ``huge``: created; the output file is ``huge_bytes`` long (over a small download cap).
 - ``redirect``: created; the output file answers 302 to a plain-http URL elsewhere.
+- ``bomb``: created; the output file is a small PNG whose header claims 20000 x 20000 pixels.
+- ``trickle``: created; the output file is sent one byte every ``trickle_s`` seconds.
 
 ``echo_auth=True`` makes every error body quote the request's Authorization header, as a
 careless provider might: the secrets tests check the key never surfaces. ``POST /v1/files``
@@ -38,8 +40,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import struct
 import threading
 import time
+import zlib
 from collections import Counter, deque
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,6 +59,18 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 32), "teal").save(out, format="PNG")
     return out.getvalue()
+
+
+def _bomb_png(side: int = 20000) -> bytes:
+    """A PNG of about 100 bytes whose header claims ``side`` x ``side`` pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -78,6 +94,7 @@ class StandIn:
         max_life: float = 60.0,
         echo_auth: bool = False,
         huge_bytes: int = 200_000,
+        trickle_s: float = 0.2,
     ) -> None:
         self.latency = latency
         self.faults: deque[str] = deque(faults)
@@ -87,6 +104,7 @@ class StandIn:
         self.max_life = max_life
         self.echo_auth = echo_auth
         self.huge_bytes = huge_bytes
+        self.trickle_s = trickle_s
         self.echoes = 0
         """Error bodies that quoted an Authorization header (with ``echo_auth``)."""
         self.uploads: list[tuple[str, str, bytes]] = []
@@ -273,8 +291,25 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(200, server.png + bytes(server.huge_bytes))
             elif mode == "redirect":
                 self._send(302, b"", {"Location": "http://cdn.invalid/out.png"}, "text/plain")
+            elif mode == "bomb":
+                self._send(200, _bomb_png())
+            elif mode == "trickle":
+                self._trickle(server.png)
             else:
                 self._send(200, server.png)
+
+        def _trickle(self, data: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for i in range(len(data)):
+                try:
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up: that is the point
+                    return
+                time.sleep(server.trickle_s)
 
         def _list(self, created_after: str) -> None:
             since = 0.0
@@ -337,7 +372,7 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
                 return
             pred = server.create(model, body)
             pred["_fail"] = fault == "fail"
-            if fault in ("noimage", "notimage", "huge", "redirect"):
+            if fault in ("noimage", "notimage", "huge", "redirect", "bomb", "trickle"):
                 pred["_output"] = fault
             if fault == "nonjson":
                 self._send(201, b"Created", ctype="text/plain")

@@ -53,7 +53,7 @@ def test_reserve_then_settle_at_reserved_amount() -> None:
     assert b.reserved == Decimal("0.3")
     assert b.spent == ZERO
     assert b.committed == Decimal("0.3")
-    assert b.settle(res) == Decimal("0.3")
+    assert res.settle() == Decimal("0.3")
     assert not res.open
     assert (b.spent, b.reserved, b.committed) == (Decimal("0.3"), ZERO, Decimal("0.3"))
 
@@ -61,7 +61,7 @@ def test_reserve_then_settle_at_reserved_amount() -> None:
 def test_settle_with_billed_figure() -> None:
     b = Budget(cap=Decimal("1"))
     res = b.reserve(Decimal("0.3"))
-    assert b.settle(res, billed=Decimal("0.1234567")) == Decimal("0.123457")
+    assert res.settle(billed=Decimal("0.1234567")) == Decimal("0.123457")
     assert b.spent == Decimal("0.123457")
     assert b.reserved == ZERO
 
@@ -69,7 +69,7 @@ def test_settle_with_billed_figure() -> None:
 def test_release_gives_reservation_back() -> None:
     b = Budget(cap=Decimal("1"))
     res = b.reserve(Decimal("0.6"))
-    b.release(res)
+    res.release()
     assert not res.open
     assert b.committed == ZERO
     b.reserve(Decimal("1"))  # the whole cap is free again
@@ -104,7 +104,7 @@ def test_budget_exceeded_when_over_cap() -> None:
 
 def test_spent_counts_against_cap() -> None:
     b = Budget(cap=Decimal("0.5"))
-    b.settle(b.reserve(Decimal("0.4")))
+    b.reserve(Decimal("0.4")).settle()
     with pytest.raises(BudgetExceeded):
         b.reserve(Decimal("0.2"))
 
@@ -125,16 +125,44 @@ def test_unlimited_budget_tracks_but_never_refuses() -> None:
     assert b.committed == Decimal("100000")
 
 
-@pytest.mark.parametrize("second", ["settle", "release"])
-@pytest.mark.parametrize("first", ["settle", "release"])
-def test_closing_twice_is_a_programming_error(first: str, second: str) -> None:
+@pytest.mark.parametrize("second", ["settle", "release", "keep"])
+@pytest.mark.parametrize("first", ["settle", "release", "keep"])
+def test_ending_twice_is_a_programming_error(first: str, second: str) -> None:
     b = Budget(cap=Decimal("1"))
     res = b.reserve(Decimal("0.5"))
-    getattr(b, first)(res)
+    getattr(res, first)()
     before = (b.spent, b.reserved)
     with pytest.raises(RuntimeError, match="already"):
-        getattr(b, second)(res)
+        getattr(res, second)()
     assert (b.spent, b.reserved) == before
+    ended = {"settle": "settled", "release": "released", "keep": "kept"}[first]
+    assert not res.open and res.state == ended
+
+
+def test_keep_leaves_the_money_reserved_for_the_run() -> None:
+    b = Budget(cap=Decimal("1"))
+    res = b.reserve(Decimal("0.6"))
+    res.keep()  # it may be billed: nobody can tell
+    assert (b.spent, b.reserved) == (ZERO, Decimal("0.6"))
+    with pytest.raises(BudgetExceeded):
+        b.reserve(Decimal("0.5"))
+
+
+def test_reserve_committed_never_refuses_and_holds_only_what_fits() -> None:
+    changes: list[Decimal] = []
+    b = Budget(cap=Decimal("1"))
+    b.on_change = lambda: changes.append(b.committed)
+    held = b.reserve_committed(Decimal("0.7"))
+    unheld = b.reserve_committed(Decimal("0.5"))  # already sent by an earlier run
+    assert (held.state, unheld.state) == ("open", "unheld") and not unheld.open
+    assert b.reserved == Decimal("0.7")
+    unheld.keep()
+    unheld.release()
+    assert unheld.settle(Decimal("0.45")) == Decimal("0.45")  # reported, not spent
+    assert unheld.settle() == Decimal("0.5")
+    assert held.settle() == Decimal("0.7")
+    assert (b.spent, b.reserved) == (Decimal("0.7"), ZERO)
+    assert changes == [Decimal("0.7"), Decimal("0.7"), Decimal("0.7")]
 
 
 def test_committed_never_exceeds_cap_over_random_sequences() -> None:
@@ -160,9 +188,9 @@ def test_committed_never_exceeds_cap_over_random_sequences() -> None:
                 if action < 0.8:
                     # Providers may bill less than the estimate; never more than reserved here.
                     billed = usd(rng.uniform(0, float(res.amount))) if rng.random() < 0.5 else None
-                    expected_spent += b.settle(res, billed)
+                    expected_spent += res.settle(billed)
                 else:
-                    b.release(res)
+                    res.release()
             assert b.committed <= cap
             assert b.committed == b.spent + b.reserved
             assert b.reserved == sum((r.amount for r in open_res), ZERO)

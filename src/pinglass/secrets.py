@@ -27,6 +27,9 @@ __all__ = ["ApiKey", "mask", "redact", "redact_headers"]
 
 # Values of every ApiKey made in this process, longest first when redacting.
 _KNOWN: set[str] = set()
+# Shorter known values are not searched for in text: replacing "a" or "null" everywhere would
+# corrupt every report and JSON document, and a value that short guards nothing anyway.
+_MIN_REDACT = 8
 
 # redact() of strings up to _CACHE_CHARS long, remembered; at most _CACHE_SIZE of them (then
 # forgotten all at once: rows of one run fit, and the bound keeps memory flat).
@@ -53,11 +56,11 @@ _SECRET_HEADERS = frozenset(
 def mask(value: str) -> str:
     """Return ``value`` shown as a short prefix and its last four characters (``r8_…3f9a``).
 
-    Short values are fully hidden; the prefix stops at the first ``_`` or ``-`` boundary so a
-    vendor prefix (``sk-``, ``r8_``) is kept but no secret characters are.
+    Short values are fully hidden as ``***``; the prefix stops at the first ``_`` or ``-``
+    boundary so a vendor prefix (``sk-``, ``r8_``) is kept but no secret characters are.
     """
     if len(value) < 12:
-        return "…" * 3
+        return "***"
     m = re.match(r"^([A-Za-z0-9]{1,6}[-_])", value)
     prefix = m.group(1) if m else ""
     return f"{prefix}…{value[-4:]}"
@@ -123,7 +126,7 @@ def redact(text: str) -> str:
 
 def _redact(text: str) -> str:
     for value in sorted(_KNOWN, key=len, reverse=True):
-        if value in text:
+        if len(value) >= _MIN_REDACT and value in text:
             text = text.replace(value, mask(value))
     for pattern in _PATTERNS:
         text = pattern.sub(_mask_match, text)

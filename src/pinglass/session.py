@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from pinglass._likeness import LikenessTracker
 from pinglass.catalog import Catalog, ModelEntry, load_catalog
 from pinglass.errors import BudgetRefused, NoUsableProvider, RefsError, UsageError
+from pinglass.folder_lock import FolderLock
 from pinglass.money import ZERO, to_json, usd
 from pinglass.presets import Preset, load_preset
 from pinglass.providers import PROVIDERS
@@ -116,6 +117,22 @@ class Session:
     folder_extra: tuple[tuple[Job, ImageResult], ...] = ()
     """Images an earlier run into the folder made for prompts outside this run's ``--only``:
     the report lists them too (``reused``), so it covers every image in the folder."""
+    lock: FolderLock | None = None
+    """This process's hold on the folder; :meth:`close` (or the end of :func:`run`) frees it."""
+
+    def lock_folder(self) -> None:
+        """Hold the output folder for this process (creating it); no-op when already held.
+
+        Raises :class:`~pinglass.folder_lock.FolderBusy` (exit 2) while another live run uses it.
+        """
+        if self.lock is None:
+            self.lock = _lock(self.folder)
+
+    def close(self) -> None:
+        """Give the output folder back to other runs. Safe to call twice."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     @property
     def out_dir(self) -> Path:
@@ -233,32 +250,41 @@ def prepare(
         concurrency=request.concurrency,
     )
     earlier = folder.path.is_dir() and not request.fresh
-    if earlier:
-        _check_same_preset(folder, preset)
-    previous = previous_results(folder.path, plan) if earlier else {}
-    extra: list[tuple[Job, ImageResult]] = []
-    if earlier and request.only:  # what earlier --only runs made for the other prompts
-        planned = {j.index for j in jobs}
-        everything = _jobs(preset, replace(request, only=()), references)
-        others = [j for j in everything if j.index not in planned]
-        done = previous_results(folder.path, replace(plan, jobs=tuple(others)))
-        extra = [(j, done[j.index]) for j in others if j.index in done]
-    return Session(
-        request=request,
-        settings=settings,
-        preset=preset,
-        refs=refs,
-        chosen=chosen,
-        plan=plan,
-        keys=keys,
-        folder=folder,
-        estimate=plan.estimate(skip=list(previous)),
-        previous=previous,
-        warnings=warnings,
-        prior_folder_cost=_prior_folder_cost(folder) if earlier else ZERO,
-        identity=identity,
-        folder_extra=tuple(extra),
-    )
+    # An earlier run's folder is held before its files are read; a new one when run() starts.
+    lock = _lock(folder) if folder.path.is_dir() else None
+    try:
+        if earlier:
+            _check_run_files(folder)
+            _check_same_preset(folder, preset)
+        previous = previous_results(folder.path, plan) if earlier else {}
+        extra: list[tuple[Job, ImageResult]] = []
+        if earlier and request.only:  # what earlier --only runs made for the other prompts
+            planned = {j.index for j in jobs}
+            everything = _jobs(preset, replace(request, only=()), references)
+            others = [j for j in everything if j.index not in planned]
+            done = previous_results(folder.path, replace(plan, jobs=tuple(others)))
+            extra = [(j, done[j.index]) for j in others if j.index in done]
+        return Session(
+            request=request,
+            settings=settings,
+            preset=preset,
+            refs=refs,
+            chosen=chosen,
+            plan=plan,
+            keys=keys,
+            folder=folder,
+            estimate=plan.estimate(skip=list(previous)),
+            previous=previous,
+            warnings=warnings,
+            prior_folder_cost=_prior_folder_cost(folder) if earlier else ZERO,
+            identity=identity,
+            folder_extra=tuple(extra),
+            lock=lock,
+        )
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
 
 
 def _by_index(job: Job) -> int:
@@ -376,6 +402,31 @@ def _run_folder(request: GenerateRequest, preset: Preset) -> RunFolder:
     return RunFolder(Path("pinglass-out") / f"{preset.name}-{stamp}")
 
 
+def _lock(folder: RunFolder) -> FolderLock:
+    """Hold ``folder`` for this process, creating it (a run is about to write there)."""
+    try:
+        folder.path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {folder.path}: cannot write there ({exc.strerror})") from None
+    return FolderLock.acquire(folder.path)
+
+
+def _check_run_files(folder: RunFolder) -> None:
+    """Refuse a journal or report that is not a readable regular file (exit 2, not a crash)."""
+    for path in (folder.journal, folder.report):
+        if not os.path.lexists(path):
+            continue
+        fix = "move it away, or use --fresh or another --out"
+        if not path.is_file():
+            what = "a folder" if path.is_dir() else "not a regular file"
+            raise UsageError(f"{path}: {what}, where pinglass keeps its {path.name}; {fix}")
+        try:
+            with path.open("rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read ({exc.strerror or exc}); {fix}") from None
+
+
 def _prior_folder_cost(folder: RunFolder) -> Decimal:
     """What earlier runs into ``folder`` spent, from its report.json ($0 when there is none)."""
     if not folder.report.is_file():
@@ -406,18 +457,26 @@ def check_budget(session: Session) -> None:
         )
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Report, RunOutcome]:
     """Run the batch, rewriting ``report.json`` as it goes (about once a second); return the
     final report.
 
-    The first Ctrl-C stops new submissions and waits for what is in flight (the observer gets
-    ``RunStopping``); the second cancels in-flight jobs (the runner cancels remote jobs where
-    the provider can) and the report says ``aborted``. With ``--fresh``, the earlier run's files
-    in the folder are moved aside first (:meth:`RunFolder.set_aside`).
+    The first Ctrl-C (or SIGTERM) stops new submissions and waits for what is in flight (the
+    observer gets ``RunStopping``); the second cancels in-flight jobs (the runner cancels remote
+    jobs where the provider can) and the report says ``aborted``. The folder is held for the
+    whole run (a second run into it exits 2). With ``--fresh``, the earlier run's files in the
+    folder are moved aside first (:meth:`RunFolder.set_aside`).
     """
-    if session.request.fresh:
-        session.folder.set_aside()
-    return asyncio.run(_run(session, observer or NullObserver()))
+    try:
+        session.lock_folder()
+        if session.request.fresh:
+            session.folder.set_aside()
+        return asyncio.run(_run(session, observer or NullObserver()))
+    finally:
+        session.close()
 
 
 async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutcome]:
@@ -456,7 +515,8 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
             task.cancel()
 
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, on_sigint)
+    for sig in _STOP_SIGNALS:  # SIGTERM (a service manager, `kill`) counts as a Ctrl-C press
+        loop.add_signal_handler(sig, on_sigint)
     started = loop.time()
     try:
         outcome = await run_batch(
@@ -477,7 +537,8 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
         tracker.close(wait=False)
         outcome = RunOutcome(results=list(state.results.values()), interrupted=True)
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
+        for sig in _STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
         tracker.close()
         writer.close()
     outcome.wall_s = loop.time() - started

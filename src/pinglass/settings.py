@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -51,12 +52,13 @@ if TYPE_CHECKING:
 __all__ = ["Settings", "collect_keys", "config_file", "load_settings"]
 
 CONFIG_NAME = "pinglass.toml"
+MAX_PRICE_USD = Decimal(1000)
 
 
 def config_file(cwd: Path | None = None) -> Path | None:
     """The ``pinglass.toml`` in use: the working directory's, else the user config dir's."""
     here = (cwd or Path.cwd()) / CONFIG_NAME
-    if here.is_file():
+    if os.path.lexists(here) and not here.is_dir():  # not a regular file: refused when read
         return here
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     user = Path(base) / "pinglass" / CONFIG_NAME
@@ -72,6 +74,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        allow_inf_nan=False,
     )
 
     mock_latency: float = Field(default=0.05, ge=0, le=60)
@@ -82,12 +85,14 @@ class Settings(BaseSettings):
     """Seed for the mock provider's failures and pictures."""
     poll_interval: float = Field(default=1.0, gt=0, le=60)
     """Seconds between status polls of a create-then-poll provider."""
-    poll_timeout: float = Field(default=600.0, gt=0)
-    """Seconds a single image may stay pending before it is given up."""
-    request_timeout: float = Field(default=180.0, gt=0)
+    poll_timeout: float = Field(default=600.0, gt=0, le=86_400, allow_inf_nan=False)
+    """Seconds a single image may stay pending before it is given up (at most a day)."""
+    request_timeout: float = Field(default=180.0, gt=0, le=3600, allow_inf_nan=False)
     """Read timeout for one HTTP request, in seconds (synchronous generation can be slow)."""
-    max_download_mb: float = Field(default=50.0, gt=0)
-    """Largest output image pinglass will download, in MB."""
+    max_download_mb: float = Field(default=50.0, gt=0, le=1024, allow_inf_nan=False)
+    """Largest output image pinglass will download, in MB (at most 1 GB)."""
+    download_timeout: float = Field(default=300.0, gt=0, le=3600, allow_inf_nan=False)
+    """Seconds one output download may take in all, however slowly the bytes arrive."""
     identity_threshold: float = Field(default=0.6, gt=0, le=2)
     """Face-embedding distance above which a reference is ``not_same_person`` (identity extra)."""
     no_identity: bool = False
@@ -115,10 +120,18 @@ class Settings(BaseSettings):
 
     @field_validator("prices")
     @classmethod
-    def _prices_non_negative(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+    def check_prices(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        """Refuse a price that is negative, not finite, or $1,000 or more per unit."""
         for name, price in value.items():
+            if not price.is_finite():
+                raise ValueError(f"price for {name!r} is not a finite number")
             if price < 0:
                 raise ValueError(f"price for {name!r} is negative")
+            if price >= MAX_PRICE_USD:  # a typo (cents for dollars, a missing point), not a price
+                raise ValueError(
+                    f"price for {name!r} is ${price} per unit; prices of "
+                    f"${MAX_PRICE_USD} or more are refused as a mistake"
+                )
         return value
 
     @classmethod
@@ -165,7 +178,7 @@ class Settings(BaseSettings):
 class _TomlFile(BaseModel):
     """The accepted shape of ``pinglass.toml``: a typo is an error that names the key."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     mock_latency: float | None = None
     mock_fail_rate: float | None = None
@@ -174,6 +187,7 @@ class _TomlFile(BaseModel):
     poll_timeout: float | None = None
     request_timeout: float | None = None
     max_download_mb: float | None = None
+    download_timeout: float | None = None
     identity_threshold: float | None = None
     no_identity: bool | None = None
     prices: dict[str, Decimal] | None = None
@@ -219,13 +233,11 @@ class _TomlSource(PydanticBaseSettingsSource):
 def read_config_toml(path: Path) -> dict[str, Any]:
     """Parse and check a ``pinglass.toml``; errors name the file (and line for syntax)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raw = tomllib.loads(read_text_file(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {_toml_error_text(exc)}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ConfigError(f"{path}: nested too deeply to be a pinglass.toml") from None
     try:
         parsed = _TomlFile.model_validate(raw)
     except ValidationError as exc:
@@ -240,6 +252,11 @@ def read_config_toml(path: Path) -> dict[str, Any]:
             TypeAdapter(kind).validate_python(value)
         except ValidationError as exc:
             raise ConfigError(f"{path}: {name}: {exc.errors()[0]['msg']}") from None
+    if "prices" in out:
+        try:
+            Settings.check_prices(out["prices"])
+        except ValueError as exc:
+            raise ConfigError(f"{path}: prices: {exc}") from None
     for provider in parsed.base_urls or {}:
         if provider not in PROVIDERS:
             raise ConfigError(f"{path}: base_urls.{provider}: unknown provider")
@@ -255,15 +272,49 @@ def _toml_error_text(exc: tomllib.TOMLDecodeError) -> str:
     return msg
 
 
+def read_text_file(path: Path, *, limit: int = 1_000_000) -> str:
+    """The UTF-8 text of the regular file at ``path``; anything else is a ``ConfigError``.
+
+    A FIFO, device or folder is refused without reading it (reading a FIFO would block).
+    """
+    try:
+        with open(path, "rb", opener=_nonblocking) as fh:  # noqa: PTH123 - needs opener=
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ConfigError(f"{path}: not a regular file")
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise ConfigError(f"{path}: larger than {limit} bytes; not a settings file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+
+
+def _nonblocking(name: str, flags: int) -> int:
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def check_env_file(env_file: Path = Path(".env")) -> None:
+    """Refuse a ``.env`` that is not a readable UTF-8 regular file (``ConfigError``, exit 2)."""
+    if os.path.lexists(env_file):
+        read_text_file(env_file)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build :class:`Settings`, turning validation errors into one-line ``ConfigError``s."""
+    check_env_file()
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
+        field, *inner = [str(p) for p in err["loc"]] or [""]
         name = f"PINGLASS_{field.upper()}" if field else "settings"
-        raise ConfigError(f"{name}: {err['msg']}{_origin(name)}") from None
+        where = "".join(f"{part}: " for part in inner)  # a [prices] entry keeps its spelling
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {where}{message}{_origin(name)}") from None
 
 
 def _origin(name: str) -> str:
@@ -279,6 +330,8 @@ def _origin(name: str) -> str:
 def merged_environ(env_file: Path | None = Path(".env")) -> dict[str, str]:
     """The environment over ``.env``: the one source keys are read from."""
     merged: dict[str, str] = {}
+    if env_file is not None:
+        check_env_file(env_file)
     if env_file is not None and env_file.is_file():
         merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     merged.update(os.environ)

@@ -243,6 +243,124 @@ def _read_only_out(tmp: Path) -> list[str]:
 CASES.append(Case("out-read-only", _read_only_out, 2, r"--out .*locked/run.*cannot write"))
 
 
+def _in_out(name: str, make: Callable[[Path], None]) -> Callable[[Path], list[str]]:
+    """A run into ``run/`` where ``run/NAME`` was made by ``make`` (a folder, a FIFO, ...)."""
+
+    def build(tmp: Path) -> list[str]:
+        (tmp / "run").mkdir()
+        make(tmp / "run" / name)
+        return _standard("--out", str(tmp / "run"))(tmp)
+
+    return build
+
+
+def _fifo_preset(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "fifo.toml")
+    return _generate(copy_good_refs(tmp / "refs"), tmp / "fifo.toml")
+
+
+def _in_cwd(name: str, make: Callable[[Path], None]) -> Callable[[Path], list[str]]:
+    def build(tmp: Path) -> list[str]:
+        make(tmp / name)
+        return _standard()(tmp)
+
+    return build
+
+
+def _binary(path: Path) -> None:
+    path.write_bytes(bytes(range(128, 256)) * 20)
+
+
+def _deep(path: Path) -> None:
+    path.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def _deep_preset(tmp: Path) -> list[str]:
+    text = '[preset]\nname = "deep"\nx = ' + "[" * 5000 + "]" * 5000 + "\n"
+    (tmp / "deep.toml").write_text(text)
+    return _generate(copy_good_refs(tmp / "refs"), tmp / "deep.toml")
+
+
+def _config(text: str) -> Callable[[Path], list[str]]:
+    def build(tmp: Path) -> list[str]:
+        (tmp / "pinglass.toml").write_text(text)
+        return _standard()(tmp)
+
+    return build
+
+
+def _mkdir(path: Path) -> None:
+    path.mkdir()
+
+
+# Issue 12: files that are folders, FIFOs, binary or absurdly nested, and absurd settings: exit 2
+# with the file or setting named, never "internal error" and never a hang.
+CASES += [
+    Case(
+        "journal-is-a-folder", _in_out("journal.jsonl", _mkdir), 2, r"run/journal\.jsonl: a folder"
+    ),
+    Case("report-is-a-folder", _in_out("report.json", _mkdir), 2, r"run/report\.json: a folder"),
+    Case(
+        "journal-is-a-fifo",
+        _in_out("journal.jsonl", os.mkfifo),
+        2,
+        r"run/journal\.jsonl: not a regular file",
+    ),
+    Case("dotenv-binary", _in_cwd(".env", _binary), 2, r"\.env: not UTF-8 text"),
+    Case("dotenv-fifo", _in_cwd(".env", os.mkfifo), 2, r"\.env: not a regular file"),
+    Case("preset-fifo", _fifo_preset, 2, r"fifo\.toml.*not a regular file"),
+    Case("preset-deeply-nested", _deep_preset, 2, r"deep\.toml.*nested too deeply"),
+    Case("config-deeply-nested", _in_cwd("pinglass.toml", _deep), 2, r"pinglass\.toml.*nested"),
+    Case(
+        "max-download-inf",
+        _standard(),
+        2,
+        r"PINGLASS_MAX_DOWNLOAD_MB: .*finite.*environment",
+        env={"PINGLASS_MAX_DOWNLOAD_MB": "inf"},
+    ),
+    Case(
+        "max-download-1e308",
+        _standard(),
+        2,
+        r"PINGLASS_MAX_DOWNLOAD_MB: .*less than or equal to 1024",
+        env={"PINGLASS_MAX_DOWNLOAD_MB": "1e308"},
+    ),
+    Case(
+        "poll-timeout-inf",
+        _standard(),
+        2,
+        r"PINGLASS_POLL_TIMEOUT: .*finite",
+        env={"PINGLASS_POLL_TIMEOUT": "inf"},
+    ),
+    Case(
+        "request-timeout-nan",
+        _standard(),
+        2,
+        r"PINGLASS_REQUEST_TIMEOUT: .*finite",
+        env={"PINGLASS_REQUEST_TIMEOUT": "nan"},
+    ),
+    Case(
+        "price-1000-per-image",
+        _config('[prices]\n"mock/mock-portrait" = 1000\n'),
+        2,
+        r"pinglass\.toml: prices: .*'mock/mock-portrait'.*\$1000 or more",
+    ),
+    Case(
+        "price-infinite",
+        _standard(),
+        2,
+        r"PINGLASS_PRICES: .*finite",
+        env={"PINGLASS_PRICES": '{"mock/mock-portrait": "Infinity"}'},
+    ),
+    Case(
+        "download-timeout-huge",
+        _config("download_timeout = 1e308\n"),
+        2,
+        r"pinglass\.toml: download_timeout: .*less than or equal to 3600",
+    ),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path) -> None:
     args = case.build(tmp_path)

@@ -37,6 +37,7 @@ ANSWERS = {
     "notimage": ("invalid_response", "not a readable image"),
     "huge": ("invalid_request", "byte cap"),
     "redirect": ("invalid_request", "download redirected (HTTP 302)"),
+    "bomb": ("invalid_response", "claims too many pixels"),  # issue 12 row 6
 }
 
 
@@ -51,12 +52,13 @@ async def _fast_sleep(seconds: float) -> None:
     await asyncio.sleep(min(seconds, 0.01))
 
 
-async def _run(server: StandIn, out: Path) -> RunOutcome:
+async def _run(server: StandIn, out: Path, **settings_: float) -> RunOutcome:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         base_urls={"replicate": server.base_url},
         poll_interval=0.05,
         max_download_mb=0.05,  # 52 kB: the stand-in's "huge" file is 200 kB
+        **settings_,
     )
     return await run_batch(
         plan_of(1, concurrency=1),
@@ -64,7 +66,7 @@ async def _run(server: StandIn, out: Path) -> RunOutcome:
         settings=settings,
         out_dir=out,
         sleep=_fast_sleep,
-        config=EngineConfig(retry_initial=0.01, retry_max=0.02),
+        config=EngineConfig(retry_initial=0.01, retry_max=0.02, poll_attempts=2),
     )
 
 
@@ -82,6 +84,24 @@ async def test_bad_answer_is_one_typed_line_in_the_report(fault: str, tmp_path: 
     assert result.file is None
     assert not list((tmp_path / "out").glob("images/*"))
     assert TOKEN not in result.error.message
+
+
+@pytest.mark.anyio
+async def test_a_trickled_download_ends_at_its_deadline(tmp_path: Path) -> None:
+    """Issue 12 row 9: bytes every 0.2 s never trip the read timeout; the overall deadline does.
+
+    The stand-in needs about 20 s to send its 98-byte image; each of the two tries stops at the
+    0.5 s deadline, the job fails as retryable (paid, the remote id kept for the next run).
+    """
+    with StandIn(latency=0.05, faults=["trickle"]) as server:
+        outcome = await _run(server, tmp_path / "out", download_timeout=0.5)
+    [result] = outcome.results
+    assert result.status == "failed"
+    assert result.error is not None
+    assert result.error.kind == "transient"
+    assert "download did not finish within 0.5 s" in result.error.message
+    assert result.remote_id is not None
+    assert sum(server.creates.values()) == 1
 
 
 @pytest.mark.anyio

@@ -222,3 +222,40 @@ async def test_probe_reports_a_bad_key() -> None:
 @pytest.mark.parametrize(("exc", "maybe_accepted"), TRANSPORT_CASES)
 async def test_transport_errors_on_create(exc: Exception, maybe_accepted: bool) -> None:
     await assert_transport_error(Google, BASE, _mount, REQ, exc, maybe_accepted)
+
+
+@pytest.mark.anyio
+async def test_thought_parts_are_skipped_and_the_last_image_is_the_portrait() -> None:
+    """Issue 12: an interim ``thought: true`` image must never be saved as the portrait."""
+
+    def inline(data: bytes, *, thought: bool = False) -> dict[str, Any]:
+        part: dict[str, Any] = {
+            "inlineData": {"mimeType": "image/png", "data": base64.b64encode(data).decode()}
+        }
+        return {**part, "thought": True} if thought else part
+
+    draft, first, final = (png_bytes(size=n) for n in (8, 16, 24))
+    parts = [
+        {"text": "planning the light", "thought": True},
+        inline(draft, thought=True),
+        inline(first),
+        {"text": "refining"},
+        inline(final),
+        inline(png_bytes(size=32), thought=True),
+    ]
+    body = {"candidates": [{"content": {"parts": parts}, "finishReason": "STOP"}]}
+    async with adapter(Google, BASE) as (provider, router):
+        router.post(GENERATE).respond(200, json=body)
+        result = await provider.submit(REQ, KEY)
+    assert isinstance(result, Finished)
+    assert [i.data for i in result.images] == [final]
+
+
+@pytest.mark.anyio
+async def test_only_thought_images_is_no_image() -> None:
+    parts = [{"thought": True, "inlineData": {"mimeType": "image/png", "data": "AAAA"}}]
+    body = {"candidates": [{"content": {"parts": parts}, "finishReason": "STOP"}]}
+    async with adapter(Google, BASE) as (provider, router):
+        router.post(GENERATE).respond(200, json=body)
+        with pytest.raises(InvalidRequest, match="no image in the response"):
+            await provider.submit(REQ, KEY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -444,6 +445,27 @@ async def test_fetch_bytes_streamed_under_cap(
         client, "https://cdn.test/stream", provider="p", max_bytes=4
     )
     assert (data, ctype) == (b"abcd", None)
+
+
+@pytest.mark.anyio
+async def test_fetch_bytes_stops_a_trickle_at_its_deadline(
+    router: respx.Router, client: httpx.AsyncClient
+) -> None:
+    """Bytes that keep coming never trip a read timeout; the overall deadline ends it."""
+
+    async def trickle() -> AsyncIterator[bytes]:
+        while True:
+            yield b"x"
+            await asyncio.sleep(0.01)
+
+    router.get("https://cdn.test/slow").mock(
+        side_effect=lambda request: httpx.Response(200, content=trickle())
+    )
+    with pytest.raises(Transient, match=r"did not finish within 0\.05 s") as caught:
+        await _http.fetch_bytes(
+            client, "https://cdn.test/slow", provider="p", max_bytes=10**6, deadline=0.05
+        )
+    assert caught.value.maybe_accepted is False  # a GET: safe to try again
 
 
 @pytest.mark.anyio

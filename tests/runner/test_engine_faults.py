@@ -41,14 +41,45 @@ async def test_429_retry_after_is_honoured_and_pauses_the_whole_provider(
     assert retrying[0].kind == "rate_limited" and retrying[0].wait_s == 7.0
 
 
+def _after(times: list[tuple[str, str, float]], op: str, prompt: str) -> list[tuple[str, float]]:
+    """``(prompt, time)`` of the calls of ``op`` recorded after ``prompt``'s first poll."""
+    first = next(i for i, (o, p, _) in enumerate(times) if o == "poll" and p == prompt)
+    return [(p, t) for o, p, t in times[first + 1 :] if o == op and p != prompt]
+
+
 async def test_429_on_a_poll_also_pauses_creates(run: RunFn, clock: FakeClock) -> None:
+    # Three jobs run at once, so nothing but the shared pause holds back the next creates:
+    # without it, jobs 2 and 3 finish at once and jobs 4-6 are sent 29 s too early.
     fake = FakeProvider(clock=clock)
     fake.enqueue(RateLimited("HTTP 429", retry_after=30.0), op="poll", prompt="portrait number 1")
-    outcome = await run(make_plan(3, concurrency=1), [fake], keys_for(fake=[KEY]))
-    assert outcome.count("succeeded") == 3
+    outcome = await run(make_plan(6, concurrency=3), [fake], keys_for(fake=[KEY]))
+    assert outcome.count("succeeded") == 6
     first_429 = next(t for op, p, t in fake.times if op == "poll" and p == "portrait number 1")
-    later = [t for op, p, t in fake.times if op == "submit" and p != "portrait number 1"]
-    assert all(t >= first_429 + 30.0 for t in later)
+    later = _after(fake.times, "submit", "portrait number 1")
+    assert [p for p, _ in later] == [f"portrait number {i}" for i in (4, 5, 6)]
+    assert all(t >= first_429 + 30.0 for _, t in later), later
+
+
+async def test_429_pauses_the_polls_of_the_other_jobs(run: RunFn, clock: FakeClock) -> None:
+    # Polls and downloads take no create token, so only the shared pause can hold them back.
+    fake = FakeProvider(clock=clock, polls_before_done=3)
+    fake.enqueue(RateLimited("HTTP 429", retry_after=30.0), op="poll", prompt="portrait number 1")
+    outcome = await run(make_plan(2, concurrency=2), [fake], keys_for(fake=[KEY]))
+    assert outcome.count("succeeded") == 2
+    first_429 = next(t for op, p, t in fake.times if op == "poll" and p == "portrait number 1")
+    later = _after(fake.times, "poll", "portrait number 1")
+    assert later and {p for p, _ in later} == {"portrait number 2"}
+    assert all(t >= first_429 + 30.0 for _, t in later), later
+
+
+async def test_ambiguous_create_on_a_free_model_is_sent_again(run: RunFn) -> None:
+    # No look-up exists (can_reattach False), but a free model costs nothing to send twice.
+    fake = FakeProvider(can_reattach=False)
+    fake.enqueue(DROP, prompt="portrait number 1")
+    outcome = await run(make_plan(1, [entry(price="0")]), [fake], keys_for(fake=[KEY]))
+    r = outcome.results[0]
+    assert r.status == "succeeded" and r.attempts == 2
+    assert fake.creates["portrait number 1"] == 2 and not fake.ops("find")
 
 
 async def test_answered_500s_on_create_are_retried_without_double_charge(

@@ -10,6 +10,7 @@ import pytest
 from runner_fixtures import *  # noqa: F403 - fixtures
 
 from fakes import HANG, FakeProvider, RunFn, entry, keys_for, make_plan
+from pinglass.errors import Transient
 from pinglass.runner.events import Event, JobFinished, RunStopping
 
 pytestmark = pytest.mark.anyio
@@ -129,3 +130,24 @@ async def test_killed_mid_create_on_a_free_model_is_simply_resent(run: RunFn) ->
         await task
     outcome = await run(plan, [fake])
     assert outcome.results[0].status == "succeeded"
+
+
+async def test_a_refused_cancel_is_not_trusted_on_resume(run: RunFn, out_dir: Path) -> None:
+    # The provider refused to cancel, so the job may still finish: the re-run must poll it
+    # with its usual retries, not look once and make it anew (paying twice).
+    fake = FakeProvider(polls_before_done=10_000)
+    fake.enqueue(False, op="cancel")
+    plan = make_plan(1)
+    task = asyncio.create_task(run(plan, [fake], keys_for(fake=[KEY])))
+    await _until(lambda: len(fake.ops("poll")) >= 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    recs = [json.loads(x) for x in (out_dir / "journal.jsonl").read_text().splitlines()]
+    assert [r["accepted"] for r in recs if r["ev"] == "cancel"] == [False]
+
+    fake.polls_before_done = 1
+    fake.enqueue(Transient("HTTP 503", provider="fake", status_code=503), op="poll")
+    outcome = await run(plan, [fake], keys_for(fake=[KEY]))
+    assert outcome.count("succeeded") == 1
+    assert fake.creates["portrait number 1"] == 1  # re-attached, never re-created

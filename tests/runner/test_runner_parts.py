@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from fakes import FakeClock, FakeProvider, png_bytes
+from fakes import FakeClock, FakeProvider, entry, png_bytes
 from pinglass.errors import (
     AuthError,
     ContentRejected,
@@ -18,12 +19,26 @@ from pinglass.errors import (
     RateLimited,
     RemoteJobFailed,
     Transient,
+    UsageError,
 )
 from pinglass.runner.files import image_extension, is_image_file, write_atomic
-from pinglass.runner.journal import Journal, job_key, job_states, read_journal
+from pinglass.runner.journal import (
+    CancelledRecord,
+    FinishedRecord,
+    IntentRecord,
+    JobRef,
+    Journal,
+    SubmittedRecord,
+    Target,
+    job_key,
+    job_states,
+    read_journal,
+    read_records,
+)
 from pinglass.runner.keys import NO_KEY, Breaker, KeyPool, shown_key
 from pinglass.runner.limiter import RateLimiter
-from pinglass.runner.plan import Job
+from pinglass.runner.plan import Job, Plan
+from pinglass.runner.results import ImageError, ImageResult
 from pinglass.runner.retry import (
     is_billed_failure,
     poll_policy,
@@ -157,42 +172,94 @@ def test_image_extension_and_atomic_write(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["01-a.png"]  # no temp files left
 
 
+TARGET = Target("fake", "m", "env:FAKE_API_KEY:fk_…aaaa", "f1", Decimal("0.03"))
+
+
 def test_journal_fold_and_torn_tail(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     jobs = [Job(index=1, prompt_id="a", prompt="A"), Job(index=2, prompt_id="b", prompt="B")]
-    k1, k2 = job_key(jobs[0]), job_key(jobs[1])
+    r1, r2 = JobRef.of(jobs[0]), JobRef.of(jobs[1])
     j = Journal(path)
-    j.write({"ev": "intent", "job": k1})
-    j.write({"ev": "submit", "job": k1, "remote_id": "r1"})
-    j.write({"ev": "cancel", "job": k1, "remote_id": "r1", "accepted": True})
-    j.write({"ev": "intent", "job": k2})
+    j.append(IntentRecord(r1, 1.0, TARGET))
+    j.append(SubmittedRecord(r1, 2.0, TARGET, "r1"))
+    j.append(CancelledRecord(r1, 3.0, "r1", accepted=True))
+    j.append(IntentRecord(r2, 4.0, TARGET))
     j.close()
     j.close()
     with pytest.raises(RuntimeError):
-        j.write({"ev": "x", "job": k1})
+        j.append(IntentRecord(r1, 5.0, TARGET))
     with path.open("a") as fh:
-        fh.write('{"ev":"result","job":"' + k2)  # torn by a kill
+        fh.write('{"ev":"result","job":"' + r2.key)  # torn by a kill
     again = Journal(path)
-    again.write({"ev": "result", "job": k2, "status": "succeeded", "file": "images/02-b.png"})
+    done = ImageResult(2, "b", "B", "succeeded", file="images/02-b.png", cost_usd=Decimal("0.03"))
+    again.append(FinishedRecord.of(r2, 6.0, done))
     again.close()
-    records = read_journal(path)
+    records = read_records(path)
+    assert len(read_journal(path)) == 5  # the raw lines
     assert len(records) == 5 and path.read_text().count("\n") == 6
     states = job_states(records, jobs)
-    assert states[1].pending is not None and states[1].cancelled and states[1].intent is None
+    assert states[1].pending == SubmittedRecord(r1, 2.0, TARGET, "r1")
+    assert states[1].cancelled and states[1].intent is None
     assert states[2].done is not None and states[2].intent is None
-    assert read_journal(tmp_path / "none.jsonl") == []
-    assert json.loads(path.read_text().splitlines()[0])["ev"] == "intent"
+    assert states[2].done.row.file == "images/02-b.png"
+    assert states[2].done.row.cost_usd == Decimal("0.03")
+    assert read_records(tmp_path / "none.jsonl") == read_journal(tmp_path / "none.jsonl") == []
+    first = json.loads(path.read_text().splitlines()[0])
+    assert first["ev"] == "intent" and first["job"] == job_key(jobs[0]) == r1.key
+    assert first["price"] == "0.03" and first["key_id"] == TARGET.key_id
+
+
+def test_records_read_back_as_they_were_written(tmp_path: Path) -> None:
+    ref = JobRef.of(Job(index=3, prompt_id="c", prompt="C"))
+    failed = ImageResult(
+        3,
+        "c",
+        "C",
+        "failed",
+        provider="fake",
+        model="m",
+        key="fk_…aaaa",
+        seed=7,
+        attempts=2,
+        latency_s=1.5,
+        cost_usd=Decimal("0.02"),
+        cost_source="provider",
+        remote_id="r9",
+        error=ImageError("remote_failed", "fake: job r9 failed"),
+    )
+    written = [
+        IntentRecord(ref, 1.0, TARGET),
+        SubmittedRecord(ref, 2.0, TARGET, "r9"),
+        CancelledRecord(ref, 3.0, "r9", accepted=False),
+        FinishedRecord.of(ref, 4.0, failed, recoverable=True),
+    ]
+    journal = Journal(tmp_path / "journal.jsonl")
+    for rec in written:
+        journal.append(rec)
+    journal.close()
+    assert read_records(tmp_path / "journal.jsonl") == written
+
+
+def test_a_refused_cancel_leaves_the_remote_job_to_be_polled_normally() -> None:
+    job = Job(index=1, prompt_id="a", prompt="A")
+    ref = JobRef.of(job)
+    submitted = SubmittedRecord(ref, 1.0, TARGET, "r1")
+    refused = CancelledRecord(ref, 2.0, "r1", accepted=False)
+    assert job_states([submitted, refused], [job])[1].cancelled is False
+    other = CancelledRecord(ref, 2.0, "r0", accepted=True)  # an older remote job's cancel
+    assert job_states([submitted, other], [job])[1].cancelled is False
+    accepted = CancelledRecord(ref, 2.0, "r1", accepted=True)
+    assert job_states([submitted, accepted], [job])[1].cancelled is True
 
 
 def test_recoverable_failure_keeps_the_remote_job_pending() -> None:
     job = Job(index=1, prompt_id="a", prompt="A")
-    k = job_key(job)
-    recs = [
-        {"ev": "submit", "job": k, "remote_id": "r1"},
-        {"ev": "result", "job": k, "status": "failed", "recoverable": True},
-    ]
-    assert job_states(recs, [job])[1].pending is not None
-    recs[1]["recoverable"] = False
+    ref = JobRef.of(job)
+    failed = ImageResult(1, "a", "A", "failed")
+    submitted = SubmittedRecord(ref, 1.0, TARGET, "r1")
+    recs = [submitted, FinishedRecord.of(ref, 2.0, failed, recoverable=True)]
+    assert job_states(recs, [job])[1].pending == submitted
+    recs[1] = FinishedRecord.of(ref, 2.0, failed, recoverable=False)
     assert job_states(recs, [job])[1].pending is None
 
 
@@ -220,3 +287,20 @@ def test_breaker_opens_after_consecutive_failures() -> None:
     assert breaker.is_open
     with pytest.raises(ValueError, match="threshold"):
         Breaker(0)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "negative", "what", "length"),
+    [("x" * 21, "", "prompt", 21), ("short", "n" * 25, "negative prompt", 25)],
+)
+def test_a_prompt_or_negative_prompt_over_the_model_limit_is_refused_before_paying(
+    prompt: str, negative: str, what: str, length: int
+) -> None:
+    limited = entry().model_copy(update={"max_prompt_chars": 20})
+    job = Job(index=1, prompt_id="wordy", prompt=prompt, negative_prompt=negative)
+    with pytest.raises(UsageError, match=f"'wordy': the {what} is {length} characters; fake/m1"):
+        Plan(jobs=(job,), chain=(limited,))
+    Plan(
+        jobs=(Job(index=1, prompt_id="ok", prompt="x" * 20, negative_prompt="n" * 20),),
+        chain=(limited,),
+    )

@@ -2,7 +2,7 @@
 
 Money shown to a person always has four decimals (``$0.0224``): the cheapest catalogued
 models cost a fraction of a cent per image, so two decimals would show ``$0.00``. JSON output
-and ``report.json`` keep six decimals (DESIGN.md, Money), so scripts lose nothing.
+and ``report.json`` keep six decimals (README.md, "Money"), so scripts lose nothing.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -128,21 +129,22 @@ def generate(
             subject=subject,
         )
         session = prepare(request, load_settings())
-        _show_plan(output, session)
-        if dry_run:
-            est = session.estimate
-            output.line(
-                f"dry run: {plural(est.images, 'image')} on {session.plan.chain[0].key}, "
-                f"estimate {money(est.total_usd)}; nothing was sent and nothing was spent."
-            )
-            if json_out:
-                output.document(_dry_run_document(session))
-            return
-        check_budget(session)
-        _confirm(output, session, yes=yes)
-        observer = _observer(output, session, verbose=verbose)
-        with observer:
-            report, outcome = run(session, observer=observer)
+        with contextlib.closing(session):  # frees the output folder's lock on every path
+            _show_plan(output, session)
+            if dry_run:
+                est = session.estimate
+                output.line(
+                    f"dry run: {plural(est.images, 'image')} on {session.plan.chain[0].key}, "
+                    f"estimate {money(est.total_usd)}; nothing was sent and nothing was spent."
+                )
+                if json_out:
+                    output.document(_dry_run_document(session))
+                return
+            check_budget(session)
+            _confirm(output, session, yes=yes)
+            observer = _observer(output, session, verbose=verbose)
+            with observer:
+                report, outcome = run(session, observer=observer)
         _show_summary(output, report, session)
         if json_out:
             output.document(report)

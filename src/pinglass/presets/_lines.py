@@ -32,6 +32,8 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
     """TOML text to a dict; a syntax error names file:line:col."""
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise PresetError("nested too deeply to be a preset", file=path) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line: int | None = getattr(exc, "lineno", None)  # Python 3.14 exposes them

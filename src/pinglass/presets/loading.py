@@ -121,6 +121,8 @@ def _read(path: Path) -> bytes:
     try:
         if path.is_dir():
             raise PresetError("is a folder, not a preset file", file=path)
+        if path.exists() and not path.is_file():  # a FIFO or device: reading it could block
+            raise PresetError("not a regular file", file=path)
         if path.stat().st_size > _MAX_FILE_BYTES:
             raise PresetError(f"larger than {_MAX_FILE_BYTES} bytes; not a preset", file=path)
         return path.read_bytes()

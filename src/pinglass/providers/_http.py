@@ -11,6 +11,7 @@ Status mapping (docs/providers.md; adapters refine from the body where a provide
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import email.utils
@@ -268,14 +269,35 @@ async def fetch_bytes(
     headers: Mapping[str, str] | None = None,
     max_bytes: int,
     allow_http: bool = False,
+    deadline: float | None = None,
 ) -> tuple[bytes, str | None]:
     """Stream ``url`` into memory, refusing more than ``max_bytes`` and plain-http URLs.
 
     Returns ``(bytes, content_type)``. Plain ``http://`` is allowed only when the provider's
-    configured base URL is itself plain http (a local gateway or test server).
+    configured base URL is itself plain http (a local gateway or test server). ``deadline``
+    bounds the whole download in seconds: a server trickling bytes never trips the per-read
+    timeout, so without it one image could take forever (a retryable ``Transient``).
     """
     if not allow_http and not url.startswith("https://"):
         raise InvalidRequest("refusing to download an output over plain http", provider=provider)
+    try:
+        async with asyncio.timeout(deadline):
+            return await _stream(client, url, provider, headers, max_bytes)
+    except TimeoutError:
+        raise Transient(
+            f"download did not finish within {deadline:g} s",
+            provider=provider,
+            maybe_accepted=False,
+        ) from None
+
+
+async def _stream(
+    client: httpx.AsyncClient,
+    url: str,
+    provider: str,
+    headers: Mapping[str, str] | None,
+    max_bytes: int,
+) -> tuple[bytes, str | None]:
     with map_http_errors(provider):
         async with client.stream("GET", url, headers=dict(headers or {})) as response:
             if response.is_redirect or not response.is_success:

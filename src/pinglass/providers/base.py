@@ -336,10 +336,13 @@ class Provider(ABC):
 
     # -- outputs ------------------------------------------------------------------------
 
-    async def download(self, image: ImageData, key: ApiKey, *, max_bytes: int) -> ImageData:
+    async def download(
+        self, image: ImageData, key: ApiKey, *, max_bytes: int, deadline: float | None = None
+    ) -> ImageData:
         """Return ``image`` with its bytes in hand, fetching its URL (idempotent).
 
-        ``data:`` URIs are decoded locally. Raises ``InvalidRequest`` over ``max_bytes``.
+        ``data:`` URIs are decoded locally. Raises ``InvalidRequest`` over ``max_bytes`` and
+        ``Transient`` when the fetch takes longer than ``deadline`` seconds.
         """
         if image.data is not None:
             return image
@@ -354,6 +357,7 @@ class Provider(ABC):
             headers=self.download_headers(image.url, key),
             max_bytes=max_bytes,
             allow_http=self.base_url.startswith("http://"),
+            deadline=deadline,
         )
         return ImageData(data=data, mime=mime or image.mime)
 

@@ -101,6 +101,10 @@ def _parse(body: Any, model: str) -> Finished:
     images: list[ImageData] = []
     texts: list[str] = []
     for part in (candidate.get("content") or {}).get("parts") or []:
+        if not isinstance(part, dict) or part.get("thought") is True:
+            # An interim "thought" image or text, not the answer; python-genai's accessors skip
+            # them the same way (docs/providers.md, Billing rules).
+            continue
         inline = part.get("inlineData") or part.get("inline_data")
         if inline and inline.get("data"):
             mime = inline.get("mimeType") or inline.get("mime_type") or "image/png"
@@ -110,7 +114,8 @@ def _parse(body: Any, model: str) -> Finished:
             texts.append(part["text"])
     if images:
         remote_id = body.get("responseId")
-        return Finished(images=tuple(images), remote_id=remote_id if remote_id else None)
+        # The last image part is the finished one; earlier ones are drafts the model revised.
+        return Finished(images=(images[-1],), remote_id=remote_id if remote_id else None)
     reason = candidate.get("finishReason") or "none"
     said = f": {' '.join(' '.join(texts).split())[:200]}" if texts else ""
     message = f"no image in the response (finishReason {reason}){said}"

@@ -1,4 +1,4 @@
-"""The ``pinglass refs --json`` contract (DESIGN.md, Contracts) as pydantic models.
+"""The ``pinglass refs --json`` contract (README.md, refs) as pydantic models.
 
 Fields may be added, never renamed. Internal data that must not reach the JSON (the face box
 used by :func:`pinglass.refs.prepare`) is excluded from serialisation.
@@ -21,7 +21,7 @@ RejectedReason = Literal[
     "duplicate",
     "not_same_person",
 ]
-"""Why a photo is not used (DESIGN.md's rejection codes)."""
+"""Why a photo is not used (the rejection codes in README.md, refs)."""
 
 MetricValue = float | int | str | bool | None
 

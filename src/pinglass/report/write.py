@@ -31,6 +31,8 @@ def write_report(report: Report, out_dir: Path) -> Path:
 def read_report(out_dir: Path) -> Report:
     """Read ``out_dir/report.json``; a missing or broken file is a one-line ``UsageError``."""
     path = out_dir / REPORT_NAME if out_dir.is_dir() else out_dir
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO would block
+        raise UsageError(f"{path}: not a regular file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

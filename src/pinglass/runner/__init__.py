@@ -1,4 +1,4 @@
-"""The batch runner: plan, engine, events, results (DESIGN.md, Parts: runner).
+"""The batch runner: plan, engine, events, results (``docs/architecture.md``, "runner").
 
 The library entry points are :func:`run_batch` (run a plan into an output folder) and
 :func:`previous_results` (what an earlier run into that folder already finished).

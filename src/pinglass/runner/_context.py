@@ -1,4 +1,4 @@
-"""The state one run shares between its jobs: providers, keys, limits, budget, journal."""
+"""The state one run shares between its jobs: providers, budget, journal, and how calls retry."""
 
 from __future__ import annotations
 
@@ -7,23 +7,34 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from pinglass.catalog import ModelEntry
-from pinglass.errors import ProviderError, RateLimited
+from pinglass.errors import ProviderError, RateLimited, Transient
 from pinglass.money import Budget
 from pinglass.providers.base import Provider
 from pinglass.runner.events import CostUpdated, Event, JobRetrying, Observer
-from pinglass.runner.journal import JobState, Journal, job_key
+from pinglass.runner.journal import (
+    CancelledRecord,
+    FinishedRecord,
+    IntentRecord,
+    JobRef,
+    JobState,
+    Journal,
+    SubmittedRecord,
+    Target,
+)
 from pinglass.runner.keys import Breaker, KeyPool
 from pinglass.runner.limiter import RateLimiter
 from pinglass.runner.plan import Job, Plan
 from pinglass.runner.results import ImageResult
-from pinglass.runner.retry import OnRetry
+from pinglass.runner.retry import OnRetry, poll_policy, submit_policy
 from pinglass.secrets import redact
 from pinglass.settings import Settings
 
-__all__ = ["EngineConfig", "RunContext"]
+__all__ = ["EngineConfig", "ProviderRun", "RunContext"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +60,24 @@ class EngineConfig:
 
 
 @dataclass(slots=True)
+class ProviderRun:
+    """One provider's share of a run: its adapter, keys, rate limiter and circuit breaker."""
+
+    adapter: Provider
+    keys: KeyPool
+    limiter: RateLimiter
+    breaker: Breaker
+
+
+@dataclass(slots=True)
 class RunContext:
     """Everything jobs share. Single event loop: no locks."""
 
     plan: Plan
     settings: Settings
     out_dir: Path
-    providers: dict[str, Provider]
-    pools: dict[str, KeyPool]
-    limiters: dict[str, RateLimiter]
-    breakers: dict[str, Breaker]
+    providers: dict[str, ProviderRun]
+    """Per provider name, the providers that have keys in this run."""
     budget: Budget
     journal: Journal
     observer: Observer
@@ -85,13 +104,56 @@ class RunContext:
 
         def callback(exc: BaseException, wait_s: float, attempt: int) -> None:
             self.retries += 1
-            if isinstance(exc, RateLimited) and provider in self.limiters:
+            if isinstance(exc, RateLimited) and provider in self.providers:
                 # One 429 slows the whole provider, not only this request.
-                self.limiters[provider].pause(wait_s)
+                self.providers[provider].limiter.pause(wait_s)
             kind = exc.kind if isinstance(exc, ProviderError) else type(exc).__name__
             self.emit(JobRetrying(index, kind, redact(str(exc)), wait_s, attempt))
 
         return callback
+
+    async def call(
+        self,
+        index: int,
+        provider: str,
+        fn: Callable[[], Awaitable[T]],
+        *,
+        create: bool = False,
+        attempts: int | None = None,
+    ) -> T:
+        """Run ``fn`` for job ``index`` under policy A (``create``) or B, and return its value.
+
+        A create first checks ``provider``'s circuit breaker and then feeds it: only creates
+        count, since the breaker exists to stop sending new work to a provider that cannot take
+        it, and a poll of a cancelled or expired job says nothing about that. Every other call
+        (poll, download, look-up) waits out the provider's shared 429 pause first; a create
+        waits for it inside its own rate limiter. Raises what ``fn`` raised last.
+        """
+        lane, cfg = self.providers[provider], self.config
+
+        async def once() -> T:
+            if not create:
+                await lane.limiter.wait_pause()
+                return await fn()
+            if lane.breaker.is_open:
+                raise lane.breaker.down(provider)
+            try:
+                value = await fn()
+            except Transient as exc:
+                lane.breaker.failure(str(exc))
+                raise
+            lane.breaker.success()
+            return value
+
+        policy = (submit_policy if create else poll_policy)(
+            attempts=attempts or (cfg.submit_attempts if create else cfg.poll_attempts),
+            sleep=self.sleep,
+            on_retry=self.on_retry(index, provider),
+            initial=cfg.retry_initial,
+            max_wait=cfg.retry_max,
+        )
+        result: T = await policy(once)
+        return result
 
     def entry_for(self, provider: str, model: str) -> ModelEntry | None:
         """The chain's entry for ``provider``/``model`` (journaled names), if still in the plan."""
@@ -100,37 +162,21 @@ class RunContext:
                 return entry
         return None
 
-    def record(self, job: Job, ev: str, **fields: Any) -> None:
-        """Append one journal record for ``job``.
+    # -- the journal (fsynced per record) -------------------------------------------------
 
-        An ``intent`` is fsynced before this returns (its create is sent next); other records
-        are group-committed within a few milliseconds (see :class:`Journal`).
-        """
-        self.journal.write(
-            {"ev": ev, "job": job_key(job), "index": job.index, "prompt_id": job.prompt_id}
-            | {"at": round(self.wall(), 3)}
-            | fields,
-            durable=ev == "intent",
-        )
+    def record_intent(self, job: Job, target: Target) -> None:
+        """Journal that a billable create for ``job`` is about to be sent to ``target``."""
+        self.journal.append(IntentRecord(JobRef.of(job), self.wall(), target))
+
+    def record_submitted(self, job: Job, target: Target, remote_id: str) -> None:
+        """Journal that ``target`` accepted ``job``'s create as ``remote_id``."""
+        self.journal.append(SubmittedRecord(JobRef.of(job), self.wall(), target, remote_id))
+
+    def record_cancelled(self, job: Job, remote_id: str, *, accepted: bool) -> None:
+        """Journal that ``job``'s remote job was cancelled (``accepted`` by the provider)."""
+        self.journal.append(CancelledRecord(JobRef.of(job), self.wall(), remote_id, accepted))
 
     def record_result(self, job: Job, result: ImageResult, *, recoverable: bool = False) -> None:
         """Journal ``result`` (the report row's essentials)."""
-        error = result.error
-        self.record(
-            job,
-            "result",
-            status=result.status,
-            file=result.file,
-            provider=result.provider,
-            model=result.model,
-            key=result.key,
-            reference=result.reference,
-            seed=result.seed,
-            attempts=result.attempts,
-            latency_s=result.latency_s,
-            cost_usd=str(result.cost_usd),
-            cost_source=result.cost_source,
-            remote_id=result.remote_id,
-            error=None if error is None else {"kind": error.kind, "message": error.message},
-            recoverable=recoverable,
-        )
+        ref = JobRef.of(job)
+        self.journal.append(FinishedRecord.of(ref, self.wall(), result, recoverable=recoverable))

@@ -19,20 +19,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import httpx
 
 from pinglass import __version__
 from pinglass.errors import NoUsableProvider
-from pinglass.money import Budget, usd
+from pinglass.money import Budget
 from pinglass.providers.base import Provider
-from pinglass.runner._context import EngineConfig, RunContext
+from pinglass.runner._context import EngineConfig, ProviderRun, RunContext
 from pinglass.runner._job import JobRunner
+from pinglass.runner._resume import ResumedJob
 from pinglass.runner.events import JobFinished, NullObserver, Observer, RunStopping
 from pinglass.runner.files import is_image_file
-from pinglass.runner.journal import JOURNAL_NAME, JobState, Journal, job_states, read_journal
+from pinglass.runner.journal import JOURNAL_NAME, JobState, Journal, job_states, read_records
 from pinglass.runner.keys import NO_KEY, Breaker, KeyPool
 from pinglass.runner.limiter import RateLimiter
 from pinglass.runner.plan import Job, Plan
@@ -62,7 +63,7 @@ def previous_results(out_dir: Path, plan: Plan) -> dict[int, ImageResult]:
     Keyed by job index, each with status ``reused`` and the cost it had when it was made. Reads
     only; used for the estimate before a run and by :func:`run_batch` itself.
     """
-    states = job_states(read_journal(out_dir / JOURNAL_NAME), plan.jobs)
+    states = job_states(read_records(out_dir / JOURNAL_NAME), plan.jobs)
     return _reused(out_dir, plan, states)
 
 
@@ -70,27 +71,18 @@ def _reused(out_dir: Path, plan: Plan, states: Mapping[int, JobState]) -> dict[i
     found: dict[int, ImageResult] = {}
     for job in plan.jobs:
         state = states.get(job.index)
-        rec = state.done if state is not None else None
-        if rec is None or not isinstance(rec.get("file"), str):
+        row = state.done.row if state is not None and state.done is not None else None
+        if row is None or row.file is None or not is_image_file(out_dir / row.file):
             continue
-        if not is_image_file(out_dir / rec["file"]):
-            continue
-        found[job.index] = ImageResult(
+        found[job.index] = replace(
+            row,
             index=job.index,
             prompt_id=job.prompt_id,
             prompt=job.prompt,
             status="reused",
-            file=rec["file"],
-            provider=rec.get("provider"),
-            model=rec.get("model"),
-            key=rec.get("key"),
-            reference=rec.get("reference"),
-            seed=rec.get("seed"),
             attempts=0,
             latency_s=None,
-            cost_usd=usd(rec.get("cost_usd") or "0"),
-            cost_source=_cost_source(rec.get("cost_source")),
-            remote_id=rec.get("remote_id"),
+            error=None,
         )
     return found
 
@@ -126,7 +118,7 @@ async def run_batch(
     started = clock()
     stop = stop or asyncio.Event()
     out_dir.mkdir(parents=True, exist_ok=True)
-    states = job_states(read_journal(out_dir / JOURNAL_NAME), plan.jobs)
+    states = job_states(read_records(out_dir / JOURNAL_NAME), plan.jobs)
     reused = _reused(out_dir, plan, states)
     todo = [j for j in plan.jobs if j.index not in reused]
     owns_client = client is None
@@ -140,15 +132,22 @@ async def run_batch(
         for result in sorted(reused.values(), key=lambda r: r.index):
             observer(JobFinished(result))
         journal = Journal(out_dir / JOURNAL_NAME)
+        config = config or EngineConfig()
         try:
+            rpm = _rpm(plan)
             ctx = RunContext(
                 plan=plan,
                 settings=settings,
                 out_dir=out_dir,
-                providers={name: prov for name, (prov, _) in built.items()},
-                pools={name: KeyPool(k) for name, (_, k) in built.items()},
-                limiters=_limiters(plan, built, clock, sleep),
-                breakers={n: Breaker((config or EngineConfig()).breaker_threshold) for n in built},
+                providers={
+                    name: ProviderRun(
+                        adapter=prov,
+                        keys=KeyPool(keys_of),
+                        limiter=RateLimiter(rpm.get(name, 60), clock=clock, sleep=sleep),
+                        breaker=Breaker(config.breaker_threshold),
+                    )
+                    for name, (prov, keys_of) in built.items()
+                },
                 budget=Budget(cap=plan.max_cost),
                 journal=journal,
                 observer=observer,
@@ -157,9 +156,10 @@ async def run_batch(
                 stop=stop,
                 semaphore=asyncio.Semaphore(max(1, concurrency)),
                 states=states,
-                config=config or EngineConfig(),
+                config=config,
                 wall=wall,
             )
+            ctx.budget.on_change = ctx.cost_updated
             results = await _run_jobs(ctx, todo)
         finally:
             journal.close()
@@ -184,7 +184,7 @@ def _build_providers(
 ) -> dict[str, tuple[Provider, list[ApiKey]]]:
     """One adapter per provider of the chain (and of pending remote jobs) that has keys."""
     names = [e.provider for e in plan.chain]
-    names += [str(s.pending["provider"]) for s in states.values() if s.pending is not None]
+    names += [s.pending.target.provider for s in states.values() if s.pending is not None]
     built: dict[str, tuple[Provider, list[ApiKey]]] = {}
     for name in dict.fromkeys(names):
         if injected is not None and name in injected:
@@ -197,17 +197,13 @@ def _build_providers(
     return built
 
 
-def _limiters(
-    plan: Plan,
-    built: Mapping[str, object],
-    clock: Callable[[], float],
-    sleep: Callable[[float], Awaitable[None]],
-) -> dict[str, RateLimiter]:
-    """One limiter per provider at the strictest ``rpm`` of its chain entries (default 60)."""
+def _rpm(plan: Plan) -> dict[str, int]:
+    """Per provider, the strictest ``rpm`` of its chain entries (a provider not in the chain,
+    only re-attached to, gets 60)."""
     rpm: dict[str, int] = {}
     for entry in plan.chain:
         rpm[entry.provider] = min(rpm.get(entry.provider, entry.rpm), entry.rpm)
-    return {name: RateLimiter(rpm.get(name, 60), clock=clock, sleep=sleep) for name in built}
+    return rpm
 
 
 async def _run_jobs(ctx: RunContext, todo: Sequence[Job]) -> list[ImageResult]:
@@ -215,19 +211,17 @@ async def _run_jobs(ctx: RunContext, todo: Sequence[Job]) -> list[ImageResult]:
     watcher = asyncio.create_task(_watch_stop(ctx))
     try:
         async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(JobRunner(ctx, job).run()) for job in todo]
+            tasks = [tg.create_task(_runner(ctx, job).run()) for job in todo]
     finally:
         watcher.cancel()
     return [t.result() for t in tasks]
 
 
+def _runner(ctx: RunContext, job: Job) -> JobRunner:
+    """A job with journal history starts from it; any other job starts afresh."""
+    return ResumedJob(ctx, job) if job.index in ctx.states else JobRunner(ctx, job)
+
+
 async def _watch_stop(ctx: RunContext) -> None:
     await ctx.stop.wait()
     ctx.emit(RunStopping(in_flight=len(ctx.in_flight)))
-
-
-def _cost_source(value: object) -> Literal["catalog", "computed", "provider"]:
-    """A journaled ``cost_source``; anything unknown reads as the catalog estimate."""
-    if value == "provider" or value == "computed":
-        return value
-    return "catalog"

@@ -1,6 +1,6 @@
 """Progress as data: events the runner emits and the Observer protocol that receives them.
 
-The runner never imports rich; the CLI renders these events (``cli/_output.py``).
+The runner never imports rich; the CLI renders these events (``cli/_progress.py``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class JobStarted:
     prompt_id: str
     provider: str
     model: str
-    key: str
+    key: str | None
+    """The masked key (:func:`~pinglass.runner.keys.shown_key`); ``None`` when none is needed."""
 
 
 @dataclass(frozen=True, slots=True)

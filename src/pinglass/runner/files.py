@@ -10,11 +10,16 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 from pinglass.errors import InvalidResponse
 
-__all__ = ["image_extension", "is_image_file", "write_atomic"]
+__all__ = ["MAX_OUTPUT_PIXELS", "image_extension", "is_image_file", "write_atomic"]
+
+# Four times the largest hosted model's output (about 16 megapixels); a header claiming more is
+# hostile or broken, and decoding it for the contact sheet would take gigabytes.
+MAX_OUTPUT_PIXELS = 64_000_000
 
 # Pillow format name -> file extension used in images/NN-<prompt-id>.<ext>.
 _EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
@@ -28,9 +33,21 @@ def image_extension(data: bytes, *, provider: str = "") -> str:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format or ""
-            img.verify()
+        with warnings.catch_warnings():  # a bomb is refused below, never merely warned about
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                fmt, (width, height) = img.format or "", img.size
+                if width * height > MAX_OUTPUT_PIXELS:
+                    raise InvalidResponse(
+                        f"the output claims {width}x{height} pixels, over the "
+                        f"{MAX_OUTPUT_PIXELS // 1_000_000}-megapixel limit",
+                        provider=provider,
+                    )
+                img.verify()
+    except Image.DecompressionBombError as exc:  # a header claiming far too many pixels
+        raise InvalidResponse(
+            f"the output claims too many pixels to decode ({exc})", provider=provider
+        ) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise InvalidResponse(
             f"the output is not a readable image ({len(data)} bytes)", provider=provider

@@ -1,10 +1,16 @@
 """``journal.jsonl``: the append-only record of every create and result, fsynced (group commit).
 
-The journal is what makes a run resumable and what keeps it from paying twice. Three records:
+The journal is what makes a run resumable and what keeps it from paying twice. Four records,
+each a frozen type here; this module is the only code that knows their JSON keys:
 
-- ``intent``: a billable create is about to be sent (written *before* the request).
-- ``submit``: the provider accepted it as ``remote_id`` (written *before* the first poll).
-- ``result``: the job ended (``succeeded`` with its file, or ``failed``/``not_run``).
+- :class:`IntentRecord` (``intent``): a billable create is about to be sent (written *before*
+  the request).
+- :class:`SubmittedRecord` (``submit``): the provider accepted it as ``remote_id`` (written
+  *before* the first poll).
+- :class:`CancelledRecord` (``cancel``): we asked the provider to stop that remote job (second
+  Ctrl-C) and whether it accepted.
+- :class:`FinishedRecord` (``result``): the job ended (``succeeded`` with its file, or
+  ``failed``/``not_run``; ``recoverable`` when a re-run can still collect it).
 
 Every record carries ``job``, a hash of what decides the image (:func:`job_key`), so a changed
 prompt is never mistaken for a finished one. Keys appear only masked. A line torn by SIGKILL is
@@ -18,14 +24,33 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
+from pinglass.money import ZERO, usd
+from pinglass.pricing import CostSource
 from pinglass.run_folder import RunFolder
 from pinglass.runner.plan import Job
+from pinglass.runner.results import ImageError, ImageResult
 
-__all__ = ["JOURNAL_NAME", "JobState", "Journal", "job_key", "job_states", "read_journal"]
+__all__ = [
+    "JOURNAL_NAME",
+    "CancelledRecord",
+    "FinishedRecord",
+    "IntentRecord",
+    "JobRef",
+    "JobState",
+    "Journal",
+    "Record",
+    "SubmittedRecord",
+    "Target",
+    "job_key",
+    "job_states",
+    "read_journal",
+    "read_records",
+]
 
 JOURNAL_NAME = RunFolder.JOURNAL
 
@@ -52,63 +77,264 @@ def job_key(job: Job) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class JobRef:
+    """Which job a record is about: its :func:`job_key`, index and prompt id."""
+
+    key: str
+    index: int
+    prompt_id: str
+
+    @classmethod
+    def of(cls, job: Job) -> JobRef:
+        """The reference to ``job``."""
+        return cls(job_key(job), job.index, job.prompt_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a create went: provider, model, key fingerprint (masked), request hash, price."""
+
+    provider: str
+    model: str
+    key_id: str
+    fingerprint: str | None
+    price: Decimal
+    """The catalog price reserved for it, USD."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRecord:
+    """A billable create is about to be sent; ``at`` is epoch seconds."""
+
+    EV: ClassVar[str] = "intent"
+    job: JobRef
+    at: float
+    target: Target
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedRecord:
+    """The provider accepted the create as ``remote_id``: re-attach to it, never re-create."""
+
+    EV: ClassVar[str] = "submit"
+    job: JobRef
+    at: float
+    target: Target
+    remote_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledRecord:
+    """We asked the provider to stop ``remote_id``; ``accepted`` is its answer."""
+
+    EV: ClassVar[str] = "cancel"
+    job: JobRef
+    at: float
+    remote_id: str
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedRecord:
+    """A job ended: its report row, as far as the journal keeps it (USD, key masked)."""
+
+    EV: ClassVar[str] = "result"
+    job: JobRef
+    at: float
+    row: ImageResult
+    """The row without what the journal does not keep: prompt text, estimate, reference list."""
+    recoverable: bool = False
+    """A failure a re-run can still collect (its remote job stays pending)."""
+
+    @classmethod
+    def of(
+        cls, job: JobRef, at: float, result: ImageResult, *, recoverable: bool = False
+    ) -> FinishedRecord:
+        """The record of ``result``."""
+        row = replace(result, prompt="", estimated_cost_usd=None, references=())
+        return cls(job, at, row, recoverable)
+
+
+Record = IntentRecord | SubmittedRecord | CancelledRecord | FinishedRecord
+
+
+_ROW_FIELDS: tuple[str, ...] = ("status", "file", "provider", "model", "key", "reference")
+_ROW_FIELDS += ("seed", "attempts", "latency_s", "remote_id")
+"""The report-row fields a ``result`` record keeps as they are (money and error are encoded)."""
+
+
+def _to_json(rec: Record) -> dict[str, Any]:
+    out: dict[str, Any] = {"ev": rec.EV, "job": rec.job.key, "index": rec.job.index}
+    out |= {"prompt_id": rec.job.prompt_id, "at": round(rec.at, 3)}
+    if isinstance(rec, IntentRecord | SubmittedRecord):
+        t = rec.target
+        out |= {"provider": t.provider, "model": t.model, "key_id": t.key_id}
+        out |= {"fingerprint": t.fingerprint, "price": str(t.price)}
+    if isinstance(rec, SubmittedRecord | CancelledRecord):
+        out["remote_id"] = rec.remote_id
+    if isinstance(rec, CancelledRecord):
+        out["accepted"] = rec.accepted
+    if isinstance(rec, FinishedRecord):
+        row, err = rec.row, rec.row.error
+        out |= {name: getattr(row, name) for name in _ROW_FIELDS}
+        out |= {"cost_usd": str(row.cost_usd), "cost_source": row.cost_source}
+        out["error"] = None if err is None else {"kind": err.kind, "message": err.message}
+        out["recoverable"] = rec.recoverable
+    return out
+
+
+def _opt_str(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    return None if value is None else str(value)
+
+
+def _num(raw: Mapping[str, Any], name: str, default: float = 0.0) -> float:
+    value = raw.get(name)
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+    )
+
+
+def _int(raw: Mapping[str, Any], name: str) -> int | None:
+    value = raw.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _money(raw: Mapping[str, Any], name: str) -> Decimal:
+    try:
+        return usd(str(raw.get(name) or "0"))
+    except (InvalidOperation, ValueError):
+        return ZERO
+
+
+def _cost_source(value: object) -> CostSource:
+    """A journaled ``cost_source``; anything unknown reads as the catalog estimate."""
+    return value if value == "provider" or value == "computed" else "catalog"
+
+
+def _target(raw: Mapping[str, Any]) -> Target:
+    return Target(
+        provider=str(raw.get("provider")),
+        model=str(raw.get("model")),
+        key_id=str(raw.get("key_id", "")),
+        fingerprint=_opt_str(raw, "fingerprint"),
+        price=_money(raw, "price"),
+    )
+
+
+def _finished(job: JobRef, at: float, raw: Mapping[str, Any]) -> FinishedRecord:
+    status = raw.get("status")
+    err = raw.get("error")
+    row = ImageResult(
+        index=job.index,
+        prompt_id=job.prompt_id,
+        prompt="",
+        status=status if status in ("succeeded", "reused", "failed", "not_run") else "failed",
+        file=raw["file"] if isinstance(raw.get("file"), str) else None,
+        provider=_opt_str(raw, "provider"),
+        model=_opt_str(raw, "model"),
+        key=_opt_str(raw, "key"),
+        reference=_opt_str(raw, "reference"),
+        seed=_int(raw, "seed"),
+        attempts=_int(raw, "attempts") or 0,
+        latency_s=_num(raw, "latency_s") if raw.get("latency_s") is not None else None,
+        cost_usd=_money(raw, "cost_usd"),
+        cost_source=_cost_source(raw.get("cost_source")),
+        remote_id=_opt_str(raw, "remote_id"),
+        error=(
+            ImageError(str(err.get("kind")), str(err.get("message")))
+            if isinstance(err, dict)
+            else None
+        ),
+    )
+    return FinishedRecord(job, at, row, bool(raw.get("recoverable")))
+
+
+def _from_json(raw: Mapping[str, Any]) -> Record | None:
+    """The typed record of one parsed line, or ``None`` for a line that is not one."""
+    key, ev = raw.get("job"), raw.get("ev")
+    if not isinstance(key, str):
+        return None
+    job = JobRef(key, _int(raw, "index") or 0, str(raw.get("prompt_id", "")))
+    at = _num(raw, "at")
+    if ev == IntentRecord.EV:
+        return IntentRecord(job, at, _target(raw))
+    if ev == SubmittedRecord.EV and raw.get("remote_id") is not None:
+        return SubmittedRecord(job, at, _target(raw), str(raw["remote_id"]))
+    if ev == CancelledRecord.EV and raw.get("remote_id") is not None:
+        return CancelledRecord(job, at, str(raw["remote_id"]), raw.get("accepted") is True)
+    if ev == FinishedRecord.EV:
+        return _finished(job, at, raw)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class JobState:
     """What earlier runs left for one job: a finished image, a remote job, or a sent create."""
 
-    done: Mapping[str, Any] | None = None
+    done: FinishedRecord | None = None
     """The last ``succeeded`` result record (its file may still need checking)."""
-    pending: Mapping[str, Any] | None = None
-    """A ``submit`` record whose remote job has no result yet: re-attach, never re-create."""
-    intent: Mapping[str, Any] | None = None
-    """An ``intent`` with neither a remote id nor a result after it: an ambiguous create."""
+    pending: SubmittedRecord | None = None
+    """A remote job with no final result yet: re-attach, never re-create."""
+    intent: IntentRecord | None = None
+    """A create with neither a remote id nor a result after it: an ambiguous create."""
     cancelled: bool = False
     """We cancelled the pending remote job (second Ctrl-C) and the provider accepted."""
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Every well-formed record of the journal at ``path`` (none when it is missing)."""
+    """Every well-formed line of the JSON-lines journal at ``path`` that names its ``job``.
+
+    None when the file is missing. Lines torn by a crash are skipped. This is the raw reader,
+    shared with other journals of the same shape (``training.jsonl``); a run's records are
+    read with :func:`read_records`.
+    """
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return []
-    records: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
     for line in text.splitlines():
         try:
-            rec = json.loads(line)
+            raw = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line torn by a crash mid-write
-        if isinstance(rec, dict) and isinstance(rec.get("job"), str):
-            records.append(rec)
-    return records
+        if isinstance(raw, dict) and isinstance(raw.get("job"), str):
+            lines.append(raw)
+    return lines
 
 
-def job_states(records: Iterable[Mapping[str, Any]], jobs: Iterable[Job]) -> dict[int, JobState]:
-    """Fold the journal into one :class:`JobState` per job index of ``jobs`` that has history."""
+def read_records(path: Path) -> list[Record]:
+    """Every run record of the journal at ``path``, typed (none when it is missing)."""
+    return [rec for raw in read_journal(path) if (rec := _from_json(raw)) is not None]
+
+
+def job_states(records: Iterable[Record], jobs: Iterable[Job]) -> dict[int, JobState]:
+    """Fold the journal into one :class:`JobState` per job index of ``jobs`` that has history.
+
+    A cancel counts only when the provider accepted it and it names the pending remote job; a
+    later ``submit`` (a new remote job) forgets it.
+    """
     keys = {job_key(j): j.index for j in jobs}
-    raw: dict[int, dict[str, Mapping[str, Any] | None]] = {}
-    cancelled: set[int] = set()
+    states: dict[int, JobState] = {}
     for rec in records:
-        index = keys.get(str(rec.get("job")))
+        index = keys.get(rec.job.key)
         if index is None:
             continue
-        st = raw.setdefault(index, {"done": None, "pending": None, "intent": None})
-        ev = rec.get("ev")
-        if ev == "intent":
-            st["intent"] = rec
-        elif ev == "submit":
-            st["pending"], st["intent"] = rec, None
-            cancelled.discard(index)
-        elif ev == "cancel" and rec.get("accepted") and st["pending"] is not None:
-            if st["pending"].get("remote_id") == rec.get("remote_id"):
-                cancelled.add(index)
-        elif ev == "result" and rec.get("status") == "succeeded":
-            st["done"], st["pending"], st["intent"] = rec, None, None
-        elif ev == "result" and not rec.get("recoverable"):
-            st["pending"], st["intent"] = None, None
-    return {
-        i: JobState(s["done"], s["pending"], s["intent"], i in cancelled and bool(s["pending"]))
-        for i, s in raw.items()
-    }
+        st = states.get(index, JobState())
+        if isinstance(rec, IntentRecord):
+            st = replace(st, intent=rec)
+        elif isinstance(rec, SubmittedRecord):
+            st = replace(st, pending=rec, intent=None, cancelled=False)
+        elif isinstance(rec, CancelledRecord):
+            if rec.accepted and st.pending is not None and st.pending.remote_id == rec.remote_id:
+                st = replace(st, cancelled=True)
+        elif rec.row.status == "succeeded":
+            st = JobState(done=rec)
+        elif not rec.recoverable:
+            st = replace(st, pending=None, intent=None, cancelled=False)
+        states[index] = st
+    return states
 
 
 class Journal:
@@ -125,6 +351,9 @@ class Journal:
       on disk before its first poll, which waits the poll interval), or by :meth:`close`.
 
     Without a running event loop every write is durable. Used from one event loop (or thread).
+
+    :meth:`append` writes a run record; :meth:`write` writes any mapping (other journals of the
+    same shape, such as ``training.jsonl``, use it).
     """
 
     def __init__(
@@ -156,6 +385,11 @@ class Journal:
                 self._fh.write("\n")  # never glue a new record onto a torn one
                 self._unsynced += 1
                 self.commit()
+
+    def append(self, record: Record) -> None:
+        """Append a run ``record``; an :class:`IntentRecord` is fsynced before this returns
+        (its create is sent next), any other is group-committed (see :meth:`write`)."""
+        self.write(_to_json(record), durable=isinstance(record, IntentRecord))
 
     def write(self, record: Mapping[str, Any], *, durable: bool = True) -> None:
         """Append ``record`` as one line; with ``durable``, fsync it before returning.

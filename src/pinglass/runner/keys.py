@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pinglass.errors import ProviderDown
 from pinglass.secrets import ApiKey
 
 __all__ = ["NO_KEY", "Breaker", "KeyPool", "shown_key"]
@@ -79,6 +80,16 @@ class Breaker:
         self.last_cause = cause or self.last_cause
         if self.failures >= self.threshold:
             self.is_open = True
+
+    def down(self, provider: str) -> ProviderDown:
+        """The error a job of ``provider`` sees once this breaker is open, naming the last
+        failure's cause (a connection error, a 5xx): one message for every image it stops."""
+        cause = self.last_cause
+        why = f": {cause.removeprefix(provider + ': ')}" if cause else ""
+        return ProviderDown(
+            f"failing repeatedly, so no more images are sent to it (circuit breaker open){why}",
+            provider=provider,
+        )
 
     def success(self) -> None:
         """A request got through: the run of failures is broken (an open breaker stays open)."""

@@ -3,9 +3,10 @@
 One :class:`RateLimiter` per provider per run. Creates take a token from a bucket refilled at
 the catalog's ``rpm`` (requests per minute); the bucket holds a few seconds' worth so a short
 burst (the first window of a run) is not spaced out, as Replicate allows "short bursts"
-(PROVIDERS.md §1.6). A 429 anywhere pauses the whole provider: :meth:`pause` pushes a shared
-"not before" time that every create and poll of that provider waits for, so one throttled
-request slows all of them instead of each one hammering the API.
+(https://replicate.com/docs/topics/predictions/rate-limits). A 429 anywhere pauses the whole
+provider: :meth:`pause` pushes a shared "not before" time that every create and poll of that
+provider waits for, so one throttled request slows all of them instead of each one hammering
+the API.
 """
 
 from __future__ import annotations

@@ -15,8 +15,12 @@ A :class:`~pinglass.errors.RemoteJobFailed` is never retried as a request: the p
 and asking again returns the same failed job. The runner decides whether to make a new one.
 
 Waits are exponential with full jitter (``wait_random_exponential``), except that a
-``RateLimited`` carrying ``retry_after`` waits exactly that long (capped at 60 s, as
-replicate-python caps ``Retry-After``). Attempts are bounded, ``sleep`` is injected, and
+``RateLimited`` carrying ``retry_after`` waits exactly that long, capped at 60 s so one header
+cannot stall a run. (replicate-python's ``RetryTransport`` uses the same 60 s
+``MAX_BACKOFF_WAIT`` for its own backoff and for a date-form ``Retry-After``, but honours a
+seconds value uncapped:
+https://github.com/replicate/replicate-python/blob/0110c2c5639763a44e73d69011eaec28a15334f7/replicate/client.py#L271-L290.)
+Attempts are bounded, ``sleep`` is injected, and
 ``reraise=True`` so callers see the taxonomy, never ``tenacity.RetryError``.
 """
 
@@ -60,7 +64,7 @@ __all__ = [
 ]
 
 RETRY_AFTER_CAP = 60.0
-"""Longest wait, in seconds, a ``Retry-After`` header can impose."""
+"""Longest wait, in seconds, a ``Retry-After`` header can impose (seconds or date form alike)."""
 
 Sleep = Callable[[float], Awaitable[None]]
 OnRetry = Callable[[BaseException, float, int], None]
