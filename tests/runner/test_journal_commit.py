@@ -101,3 +101,19 @@ async def test_every_intent_is_on_disk_before_its_create_is_sent(
     records = _lines(path)
     assert len(records) == 36  # intent, submit, result per image
     assert synced["journal"] < len(records)  # grouped: fewer fsyncs than records
+
+
+async def test_the_journal_is_private_like_every_other_output_file(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # the common default, which made the journal world-readable
+    try:
+        journal = Journal(tmp_path / "journal.jsonl")
+        journal.write({"ev": "intent", "job": "j1"})
+        journal.close()
+    finally:
+        os.umask(old)
+    assert (tmp_path / "journal.jsonl").stat().st_mode & 0o777 == 0o600
+    # re-opened for a resume, it still appends
+    again = Journal(tmp_path / "journal.jsonl")
+    again.write({"ev": "intent", "job": "j2"})
+    again.close()
+    assert [r["job"] for r in _lines(tmp_path / "journal.jsonl")] == ["j1", "j2"]

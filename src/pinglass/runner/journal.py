@@ -371,7 +371,10 @@ class Journal:
         self.syncs = 0
         """fsync calls made so far (for tests and benchmarks)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: IO[str] | None = path.open("a+", encoding="utf-8")
+        # 0600 like every other output file (mkstemp's mode): the journal names remote jobs
+        # and prompts of a real person's session; a user who wants to share can chmod.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fh: IO[str] | None = os.fdopen(fd, "a+", encoding="utf-8")
         self._heal_torn_tail()
 
     def _heal_torn_tail(self) -> None:
