@@ -47,10 +47,10 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlparse
 
-__all__ = ["StandIn"]
+__all__ = ["LoopbackServer", "StandIn"]
 
 
 def _png() -> bytes:
@@ -80,7 +80,39 @@ class _QuietServer(ThreadingHTTPServer):
         return None
 
 
-class StandIn:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 that shuts itself down after ``max_life`` seconds.
+
+    The stand-ins (this module's and tests/training/trainer_standin.py) build ``_server`` and
+    set ``max_life``; this owns starting, the self-stop timer and stopping.
+    """
+
+    _server: ThreadingHTTPServer
+    max_life: float
+
+    def _start_later(self) -> None:
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        timer = threading.Timer(self.max_life, self._server.shutdown)
+        timer.daemon = True
+        timer.start()
+        try:
+            self._server.serve_forever(poll_interval=0.05)
+        finally:
+            timer.cancel()
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class StandIn(LoopbackServer):
     """The server; use as a context manager. ``base_url`` is ``http://127.0.0.1:PORT/v1``."""
 
     def __init__(
@@ -117,25 +149,7 @@ class StandIn:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        timer = threading.Timer(self.max_life, self._server.shutdown)
-        timer.daemon = True
-        timer.start()
-        try:
-            self._server.serve_forever(poll_interval=0.05)
-        finally:
-            timer.cancel()
-
-    def __enter__(self) -> StandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._start_later()
 
     # -- state ------------------------------------------------------------------------------
 

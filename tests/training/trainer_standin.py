@@ -35,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from standin import LoopbackServer
+
 __all__ = ["TrainingStandIn"]
 
 TRAINER = "ostris/flux-dev-lora-trainer"
@@ -52,7 +54,7 @@ class _QuietServer(ThreadingHTTPServer):
         return None
 
 
-class TrainingStandIn:
+class TrainingStandIn(LoopbackServer):
     """The server, as a context manager; bases: ``replicate_url``, ``fal_url``, ``platform_url``."""
 
     def __init__(
@@ -82,25 +84,7 @@ class TrainingStandIn:
         self.replicate_url = f"{self.root}/v1"
         self.fal_url = f"{self.root}/fal"
         self.platform_url = f"{self.root}/falapi/v1"
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self) -> None:
-        timer = threading.Timer(self.max_life, self._server.shutdown)
-        timer.daemon = True
-        timer.start()
-        try:
-            self._server.serve_forever(poll_interval=0.05)
-        finally:
-            timer.cancel()
-
-    def __enter__(self) -> TrainingStandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._start_later()
 
     @property
     def creates(self) -> int:
