@@ -1,9 +1,9 @@
 """Sustained creates per minute of one pinglass process against the loopback Replicate stand-in.
 
 Runs the real Replicate adapter through ``run_batch`` (journal, budget, limiter, image writes
-and all) against ``tests/standin.py`` served from a separate process, with a latency drawn
-uniformly from 0-1 s per prediction and ``--concurrency`` jobs in flight, for ``--seconds``
-seconds; then stops the run (as a first Ctrl-C does) and counts the images finished per minute
+and all) against ``tests/standin.py`` (served from threads of this process, or from a process of
+its own with ``--server-process``), with a latency drawn uniformly from 0-1 s per prediction
+and ``--concurrency`` jobs in flight, for ``--seconds`` seconds; then stops the run (as a first Ctrl-C does) and counts the images finished per minute
 after a warm-up. Two runs:
 
 - the catalog's ``rpm`` for Replicate (600 creates a minute): the limiter should hold it there;
