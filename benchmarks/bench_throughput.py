@@ -3,8 +3,8 @@
 Runs the real Replicate adapter through ``run_batch`` (journal, budget, limiter, image writes
 and all) against ``tests/standin.py`` (served from threads of this process, or from a process of
 its own with ``--server-process``), with a latency drawn uniformly from 0-1 s per prediction
-and ``--concurrency`` jobs in flight, for ``--seconds`` seconds; then stops the run (as a first Ctrl-C does) and counts the images finished per minute
-after a warm-up. Two runs:
+and ``--concurrency`` jobs in flight, for ``--seconds`` seconds; then stops the run (as a first
+Ctrl-C does) and counts the images finished per minute after a warm-up. Two runs:
 
 - the catalog's ``rpm`` for Replicate (600 creates a minute): the limiter should hold it there;
 - the same entry with the ``rpm`` lifted (1,000,000): the process's own ceiling.
