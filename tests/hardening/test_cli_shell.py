@@ -129,6 +129,8 @@ def test_help_shows_what_a_person_types(tmp_path: Path) -> None:
     assert result.code == 0
     assert "Usage: pinglass generate [OPTIONS] [REFS]" in result.stdout  # REFS or --subject
     assert "<bool>" not in result.stdout and "{refs}" not in result.stdout
+    refs_row = next(line for line in result.stdout.splitlines() if "│   REFS" in line)
+    assert "<path>" not in refs_row and "Folder of 10" in refs_row  # no type label on arguments
     max_cost = next(line for line in result.stdout.splitlines() if "│ --max-cost" in line)
     assert "USD" in max_cost and "<str>" not in max_cost
     root = run_cli(tmp_path, "--help", env=clean_env(COLUMNS="80"))

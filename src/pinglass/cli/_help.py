@@ -1,8 +1,9 @@
 """Help text that shows what a person types, and shell completion of names.
 
 Typer 0.29 labels every flag ``<bool>`` (as if it took a value), writes a required argument as
-``{refs}`` in the usage line and types free text as ``<str>``. The command classes here drop the
-flag label and show arguments as ``REFS``; options name their value with ``metavar=`` (``USD``,
+``{refs}`` in the usage line, labels arguments with their type (``REFS <path>``) and types free
+text as ``<str>``. The command classes here drop the flag label and show arguments as ``REFS``
+with no type label; options name their value with ``metavar=`` (``USD``,
 ``NAME|PATH``). The completion functions are what ``--install-completion`` wires into the shell.
 """
 
@@ -28,9 +29,17 @@ def _tidy(params: list[Any]) -> list[Any]:
     for param in params:
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""  # a flag takes no value: show none
-        elif isinstance(param, TyperArgument) and param.metavar is None:
-            param.metavar = (param.name or "").upper()
+        elif isinstance(param, TyperArgument):
+            if param.metavar is None:
+                param.metavar = (param.name or "").upper()
+            # The Arguments panel would add Typer's type label (``REFS  <path>``); the name and
+            # the help line already say what goes there.
+            param.display_type_rich = _no_type_label  # type: ignore[method-assign]
     return params
+
+
+def _no_type_label(ctx: ClickContext) -> str | None:
+    return None
 
 
 def _usage(pieces: list[str]) -> list[str]:
