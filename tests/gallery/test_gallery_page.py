@@ -15,6 +15,7 @@ from PIL import Image
 
 from canary import CANARY
 from pinglass.report.gallery import GALLERY_NAME, THUMB_PX, render_page, write_gallery
+from pinglass.report.models import IdentitySummary
 
 
 @pytest.fixture
@@ -165,3 +166,25 @@ def test_an_unreadable_image_gets_a_marked_tile(out: Path) -> None:
     tile = page.tiles()[1]
     assert "data-file" not in tile
     assert page.data()["img-2"]["src"] is None
+
+
+def test_contact_sheets_on_disk_are_linked_and_min_likeness_is_written_as_given(
+    out: Path,
+) -> None:
+    report = synthetic_run(out)
+    jpeg(out / "contact-sheet.jpg")
+    jpeg(out / "contact-sheet-02.jpg")
+    report.contact_sheets = ["contact-sheet.jpg", "contact-sheet-02.jpg", "contact-sheet-03.jpg"]
+    report.identity = IdentitySummary(
+        available=True,
+        scored=3,
+        mean_likeness=0.61,
+        min_likeness=0.42,
+        below_min=["img-1"],
+        min_likeness_required=0.5,
+    )
+    page = Page(write_gallery(report, out).read_text(encoding="utf-8"))
+    links = [a["href"] for tag, a in page.elements if tag == "a" and "contact-sheet" in a["href"]]
+    assert links == ["contact-sheet.jpg", "contact-sheet-02.jpg"]  # -03 is not on disk
+    text = " ".join(page.text)
+    assert "still under --min-likeness 0.5" in text and "0.50" not in text

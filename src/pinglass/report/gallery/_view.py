@@ -56,6 +56,8 @@ class Page:
     identity: str
     counts: dict[str, int]
     tiles: list[Tile] = field(default_factory=list)
+    sheets: list[tuple[str, str]] = field(default_factory=list)
+    """The contact sheets on disk, as (file name, link), in page order."""
 
     @property
     def details(self) -> dict[str, dict[str, Any]]:
@@ -90,7 +92,17 @@ def build_page(report: Report, out_dir: Path, refs: Mapping[str, Thumb] | None =
         identity=scrub(_identity_line(report.identity)),
         counts=counts,
         tiles=tiles,
+        sheets=[(name, _src(name) or name) for name in _sheets(report, out_dir)],
     )
+
+
+def _sheets(report: Report, out_dir: Path) -> list[str]:
+    """The report's contact sheets that are files in ``out_dir`` (relative names only)."""
+    return [
+        name
+        for name in report.contact_sheets
+        if "/" not in name and not name.startswith(".") and (out_dir / name).is_file()
+    ]
 
 
 def _facts(report: Report) -> list[tuple[str, str]]:
@@ -124,7 +136,7 @@ def _identity_line(identity: IdentitySummary) -> str:
     if identity.min_likeness_required is not None and identity.below_min:
         line += (
             f" · {len(identity.below_min)} still under --min-likeness "
-            f"{identity.min_likeness_required:.2f}"
+            f"{identity.min_likeness_required:g}"
         )
     return line
 
