@@ -16,26 +16,27 @@ import asyncio
 import os
 import signal
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pinglass._likeness import LikenessTracker
-from pinglass.catalog import Catalog, ModelEntry, load_catalog
-from pinglass.errors import BudgetRefused, NoUsableProvider, RefsError, UsageError
+from pinglass.catalog import Catalog, load_catalog
+from pinglass.chain import resolve_chain
+from pinglass.errors import BudgetRefused, RefsError, UsageError
 from pinglass.folder_lock import FolderLock
+from pinglass.history import FolderHistory, check_run_files, check_same_preset, read_history
+from pinglass.jobs import preset_jobs
 from pinglass.money import ZERO, to_json, usd
 from pinglass.presets import Preset, load_preset
-from pinglass.providers import PROVIDERS
-from pinglass.providers.base import Reference
 from pinglass.report import models as rm
 from pinglass.report.build import RunInfo, RunState, build_report
 from pinglass.report.gallery import write_gallery
 from pinglass.report.rows import RowCache
-from pinglass.report.write import ReportWriter, read_report, write_report
+from pinglass.report.write import ReportWriter, write_report
 from pinglass.rerolls import RerollState, run_rerolls
 from pinglass.run_folder import RunFolder
 from pinglass.runner.events import Event, JobFinished, NullObserver, Observer
@@ -197,7 +198,6 @@ def prepare(
     from pinglass.identity.outputs import setup as identity_setup
     from pinglass.refs import prepare as prepare_reference
     from pinglass.refs import score_folder, select
-    from pinglass.runner import previous_results
     from pinglass.settings import collect_keys, merged_environ
 
     catalog = catalog or load_catalog(settings.prices)
@@ -205,7 +205,7 @@ def prepare(
     keys = collect_keys(merged_environ() if environ is None else environ)
     warnings: list[str] = []
     subject, refs_dir, chain = subject_run(request, settings, catalog, keys)
-    chain = chain or _resolve_chain(request, catalog, keys, warnings)
+    chain = chain or resolve_chain(request.providers, request.model, catalog, keys, warnings)
     folder = _run_folder(request, preset)
     folder.check_writable()
 
@@ -242,7 +242,11 @@ def prepare(
         )
     references = tuple(prepare_reference(refs_dir, r) for r in chosen)
     identity.embed_references((r.name, r.data) for r in references)
-    jobs = with_subject(_jobs(preset, request, references), subject)
+    seed = request.seed
+    jobs = with_subject(
+        preset_jobs(preset, references, seed=seed, only=request.only, preset_arg=request.preset),
+        subject,
+    )
     plan = Plan(
         jobs=tuple(jobs),
         chain=tuple(chain),
@@ -253,17 +257,13 @@ def prepare(
     # An earlier run's folder is held before its files are read; a new one when run() starts.
     lock = _lock(folder) if folder.path.is_dir() else None
     try:
+        history = FolderHistory()
         if earlier:
-            _check_run_files(folder)
-            _check_same_preset(folder, preset)
-        previous = previous_results(folder.path, plan) if earlier else {}
-        extra: list[tuple[Job, ImageResult]] = []
-        if earlier and request.only:  # what earlier --only runs made for the other prompts
+            check_run_files(folder)
+            check_same_preset(folder, preset)
             planned = {j.index for j in jobs}
-            everything = _jobs(preset, replace(request, only=()), references)
-            others = [j for j in everything if j.index not in planned]
-            done = previous_results(folder.path, replace(plan, jobs=tuple(others)))
-            extra = [(j, done[j.index]) for j in others if j.index in done]
+            everything = preset_jobs(preset, references, seed=seed) if request.only else []
+            history = read_history(folder, plan, [j for j in everything if j.index not in planned])
         return Session(
             request=request,
             settings=settings,
@@ -273,12 +273,12 @@ def prepare(
             plan=plan,
             keys=keys,
             folder=folder,
-            estimate=plan.estimate(skip=list(previous)),
-            previous=previous,
+            estimate=plan.estimate(skip=list(history.previous)),
+            previous=history.previous,
             warnings=warnings,
-            prior_folder_cost=_prior_folder_cost(folder) if earlier else ZERO,
+            prior_folder_cost=history.paid,
             identity=identity,
-            folder_extra=tuple(extra),
+            folder_extra=history.extra,
             lock=lock,
         )
     except BaseException:
@@ -289,109 +289,6 @@ def prepare(
 
 def _by_index(job: Job) -> int:
     return job.index
-
-
-def _check_same_preset(folder: RunFolder, preset: Preset) -> None:
-    """Refuse to mix two presets' images in one folder (its report names the earlier one)."""
-    if not folder.report.is_file():
-        return
-    try:
-        earlier = read_report(folder.path).preset
-    except UsageError:
-        return
-    if earlier.name != preset.name:
-        raise UsageError(
-            f"--out {folder.path} holds a run of preset {earlier.name!r}, not {preset.name!r}: "
-            "use another --out, or add --fresh to set the earlier run aside (its files are kept, "
-            "renamed)"
-        )
-
-
-def _preset_arg(given: str, preset: Preset) -> str:
-    """How to name ``preset`` on a command line: its stock name, or the file it came from."""
-    from pinglass.presets import stock_preset_names
-
-    return given if given in stock_preset_names() else str(preset.path)
-
-
-def _resolve_chain(
-    request: GenerateRequest,
-    catalog: Catalog,
-    keys: Mapping[str, Sequence[ApiKey]],
-    warnings: list[str],
-) -> list[ModelEntry]:
-    """The fallback chain of models, dropping providers that have no key (with a warning)."""
-    wanted = list(request.providers)
-    if not wanted:
-        wanted = [_default_provider(catalog, keys)]
-    chain: list[ModelEntry] = []
-    for i, item in enumerate(wanted):
-        name, _, model = item.strip().partition("/")
-        if name not in PROVIDERS:
-            raise UsageError(f"unknown provider {name!r}; choose one of: {', '.join(PROVIDERS)}")
-        chosen_model = model or (request.model if i == 0 else None)
-        chain.append(catalog.get(name, chosen_model or None))
-    usable = [e for e in chain if not PROVIDERS[e.provider].key_env_vars or keys.get(e.provider)]
-    for e in chain:
-        if e not in usable:
-            warnings.append(f"skipping {e.provider}: no key ({_key_hint(e.provider)})")
-    if not usable:
-        missing = chain[0].provider
-        raise NoUsableProvider(
-            f"no key for {missing}: set {_key_hint(missing)} in the environment or .env "
-            "(or try `--provider mock` for a free offline run)"
-        )
-    return usable
-
-
-def _default_provider(catalog: Catalog, keys: Mapping[str, Sequence[ApiKey]]) -> str:
-    """The first configured provider, preferring ones whose default model keeps identity."""
-    configured = [p for p in catalog.providers() if p != "mock" and keys.get(p)]
-    if not configured:
-        raise NoUsableProvider(
-            "no provider key is configured: set one (e.g. REPLICATE_API_TOKEN or FAL_KEY; "
-            "see `pinglass providers`) or use `--provider mock` for a free offline run"
-        )
-    for p in configured:
-        if catalog.get(p).identity:
-            return p
-    return configured[0]
-
-
-def _key_hint(provider: str) -> str:
-    names = PROVIDERS[provider].key_env_vars
-    first = names[0] if names else ""
-    alts = " or ".join(names)
-    return f"{alts} (or {first}_1..N)" if names else "no key needed"
-
-
-def _jobs(preset: Preset, request: GenerateRequest, references: tuple[Reference, ...]) -> list[Job]:
-    prompts = preset.resolve(request.seed)
-    if request.only:
-        ids = {p.id for p in prompts}
-        unknown = [i for i in request.only if i not in ids]
-        if unknown:
-            raise UsageError(
-                f"--only: unknown prompt id {unknown[0]!r} in preset {preset.name}; "
-                f"see `pinglass presets show {_preset_arg(request.preset, preset)}`"
-            )
-        prompts = [p for p in prompts if p.id in set(request.only)]
-    return [
-        Job(
-            index=p.index,
-            prompt_id=p.id,
-            prompt=p.text,
-            negative_prompt=p.negative_prompt,
-            width=p.width,
-            height=p.height,
-            seed=p.seed,
-            guidance=p.guidance,
-            steps=p.steps,
-            identity_weight=p.identity_weight,
-            references=references,
-        )
-        for p in prompts
-    ]
 
 
 def _run_folder(request: GenerateRequest, preset: Preset) -> RunFolder:
@@ -409,32 +306,6 @@ def _lock(folder: RunFolder) -> FolderLock:
     except OSError as exc:
         raise UsageError(f"--out {folder.path}: cannot write there ({exc.strerror})") from None
     return FolderLock.acquire(folder.path)
-
-
-def _check_run_files(folder: RunFolder) -> None:
-    """Refuse a journal or report that is not a readable regular file (exit 2, not a crash)."""
-    for path in (folder.journal, folder.report):
-        if not os.path.lexists(path):
-            continue
-        fix = "move it away, or use --fresh or another --out"
-        if not path.is_file():
-            what = "a folder" if path.is_dir() else "not a regular file"
-            raise UsageError(f"{path}: {what}, where pinglass keeps its {path.name}; {fix}")
-        try:
-            with path.open("rb") as fh:
-                fh.read(1)
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot read ({exc.strerror or exc}); {fix}") from None
-
-
-def _prior_folder_cost(folder: RunFolder) -> Decimal:
-    """What earlier runs into ``folder`` spent, from its report.json ($0 when there is none)."""
-    if not folder.report.is_file():
-        return ZERO
-    try:
-        return usd(read_report(folder.path).totals.folder_cost_usd)
-    except UsageError:
-        return ZERO
 
 
 def check_budget(session: Session) -> None:
