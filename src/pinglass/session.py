@@ -13,10 +13,11 @@ into the same folder resume. The output folder is a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -47,10 +48,19 @@ from pinglass.training.generation import record_subject_session, subject_run, wi
 if TYPE_CHECKING:
     from pinglass.identity.outputs import IdentitySetup
     from pinglass.refs import RefScore, RefsReport
+    from pinglass.runner import SharedEngine
     from pinglass.secrets import ApiKey
     from pinglass.settings import Settings
 
-__all__ = ["GenerateRequest", "Session", "check_budget", "prepare", "run"]
+__all__ = [
+    "GenerateRequest",
+    "Session",
+    "check_budget",
+    "prepare",
+    "run",
+    "run_async",
+    "stop_on_signals",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +361,48 @@ def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Repor
 
 
 async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutcome]:
+    stop = asyncio.Event()
+    task = asyncio.current_task()
+    with stop_on_signals(stop, cancel=task.cancel if task is not None else lambda: None):
+        return await run_async(session, observer, stop=stop)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: asyncio.Event, *, cancel: Callable[[], object]) -> Iterator[None]:
+    """While inside: the first Ctrl-C (or SIGTERM) sets ``stop``, the second calls ``cancel``.
+
+    Must be entered on the running event loop.
+    """
+    presses = 0
+
+    def on_signal() -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            stop.set()
+        else:
+            cancel()
+
+    loop = asyncio.get_running_loop()
+    for sig in _STOP_SIGNALS:  # SIGTERM (a service manager, `kill`) counts as a Ctrl-C press
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig in _STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+
+
+async def run_async(
+    session: Session,
+    observer: Observer,
+    *,
+    stop: asyncio.Event,
+    engine: SharedEngine | None = None,
+) -> tuple[rm.Report, RunOutcome]:
+    """:func:`run`'s body on a running loop, for a caller that holds the folder and owns the
+    signals: ``stop`` is the first Ctrl-C, cancelling the task the second. ``engine`` shares
+    one engine with other sessions running at once (studio mode; no ``--reroll`` there)."""
     from pinglass.runner import run_batch
 
     info = session.report_info()
@@ -373,21 +425,7 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
             writer.changed()
         observer(event)
 
-    stop = asyncio.Event()
-    task = asyncio.current_task()
-    presses = 0
-
-    def on_sigint() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            stop.set()
-        elif task is not None:
-            task.cancel()
-
     loop = asyncio.get_running_loop()
-    for sig in _STOP_SIGNALS:  # SIGTERM (a service manager, `kill`) counts as a Ctrl-C press
-        loop.add_signal_handler(sig, on_sigint)
     started = loop.time()
     try:
         outcome = await run_batch(
@@ -397,6 +435,7 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
             out_dir=folder.path,
             observer=observe,
             stop=stop,
+            engine=engine,
         )
         for r in outcome.results:
             state.results[r.index] = r
@@ -408,8 +447,6 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
         tracker.close(wait=False)
         outcome = RunOutcome(results=list(state.results.values()), interrupted=True)
     finally:
-        for sig in _STOP_SIGNALS:
-            loop.remove_signal_handler(sig)
         tracker.close()
         writer.close()
     outcome.wall_s = loop.time() - started

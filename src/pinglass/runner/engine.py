@@ -38,6 +38,7 @@ from pinglass.runner.keys import NO_KEY, Breaker, KeyPool
 from pinglass.runner.limiter import RateLimiter
 from pinglass.runner.plan import Job, Plan
 from pinglass.runner.results import ImageResult, RunOutcome
+from pinglass.runner.shared import SharedEngine
 from pinglass.secrets import ApiKey
 from pinglass.settings import Settings
 
@@ -101,6 +102,7 @@ async def run_batch(
     providers: Mapping[str, Provider] | None = None,
     config: EngineConfig | None = None,
     wall: Callable[[], float] = time.time,
+    engine: SharedEngine | None = None,
 ) -> RunOutcome:
     """Run every job of ``plan`` into ``out_dir`` and return the outcome, sorted by index.
 
@@ -113,6 +115,11 @@ async def run_batch(
     Raises :class:`NoUsableProvider` (before any request) when no provider of the chain has a
     key. Image failures never raise; they are results. Cancellation propagates after each job
     has released its reservation and cancelled its remote job where the provider can.
+
+    With ``engine`` (studio mode: several batches at once) the HTTP client, the window of
+    requests in flight, each provider's lane and the budget are the engine's, shared with every
+    other batch given it; ``plan.max_cost`` and ``plan.concurrency`` are then the engine's
+    business, and cost events come from whoever watches ``engine.budget``.
     """
     observer = observer or NullObserver()
     started = clock()
@@ -121,9 +128,9 @@ async def run_batch(
     states = job_states(read_records(out_dir / JOURNAL_NAME), plan.jobs)
     reused = _reused(out_dir, plan, states)
     todo = [j for j in plan.jobs if j.index not in reused]
-    owns_client = client is None
+    owns_client = client is None and engine is None
     concurrency = plan.concurrency or plan.chain[0].concurrency
-    http = client or make_client(settings, concurrency=concurrency)
+    http = client or (engine.client if engine else make_client(settings, concurrency=concurrency))
     try:
         built = _build_providers(plan, keys, settings, http, providers, states)
         if todo and not any(e.provider in built for e in plan.chain):
@@ -135,31 +142,33 @@ async def run_batch(
         config = config or EngineConfig()
         try:
             rpm = _rpm(plan)
+            lanes = {
+                name: ProviderRun(
+                    adapter=prov,
+                    keys=KeyPool(keys_of),
+                    limiter=RateLimiter(rpm.get(name, 60), clock=clock, sleep=sleep),
+                    breaker=Breaker(config.breaker_threshold),
+                )
+                for name, (prov, keys_of) in built.items()
+            }
             ctx = RunContext(
                 plan=plan,
                 settings=settings,
                 out_dir=out_dir,
-                providers={
-                    name: ProviderRun(
-                        adapter=prov,
-                        keys=KeyPool(keys_of),
-                        limiter=RateLimiter(rpm.get(name, 60), clock=clock, sleep=sleep),
-                        breaker=Breaker(config.breaker_threshold),
-                    )
-                    for name, (prov, keys_of) in built.items()
-                },
-                budget=Budget(cap=plan.max_cost),
+                providers=engine.share(lanes) if engine else lanes,
+                budget=engine.budget if engine else Budget(cap=plan.max_cost),
                 journal=journal,
                 observer=observer,
                 sleep=sleep,
                 clock=clock,
                 stop=stop,
-                semaphore=asyncio.Semaphore(max(1, concurrency)),
+                semaphore=engine.semaphore if engine else asyncio.Semaphore(max(1, concurrency)),
                 states=states,
                 config=config,
                 wall=wall,
             )
-            ctx.budget.on_change = ctx.cost_updated
+            if engine is None:
+                ctx.budget.on_change = ctx.cost_updated
             results = await _run_jobs(ctx, todo)
         finally:
             journal.close()
