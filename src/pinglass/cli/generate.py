@@ -40,7 +40,10 @@ __all__ = ["generate"]
 def generate(
     refs: Annotated[
         Path | None,
-        typer.Argument(help="Folder of 10–20 selfies of one person (not with --subject)."),
+        typer.Argument(
+            help="Folder of 10–20 selfies of one person (not with --subject), or a folder of "
+            "such folders, one per person (studio mode)."
+        ),
     ] = None,
     preset: PresetOpt = "business",
     provider: Annotated[
@@ -97,6 +100,14 @@ def generate(
         str | None,
         typer.Option("--subject", help="A subject from `pinglass train`: its LoRA and trigger."),
     ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            metavar="CSV",
+            help="Studio mode: a CSV of person,refs,preset[,provider], one row per person.",
+        ),
+    ] = None,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -128,6 +139,19 @@ def generate(
             no_identity=no_identity,
             subject=subject,
         )
+        if manifest is not None or _is_people_dir(refs):
+            from pinglass.cli._studio import run_studio_command
+
+            run_studio_command(
+                output,
+                request,
+                people_dir=refs,
+                manifest=manifest,
+                dry_run=dry_run,
+                yes=yes,
+                verbose=verbose,
+            )
+            return
         session = prepare(request, load_settings())
         with contextlib.closing(session):  # frees the output folder's lock on every path
             _show_plan(output, session)
@@ -162,6 +186,13 @@ def _observer(output: Output, session: Session, *, verbose: bool) -> ProgressVie
         return QuietView()
     names = {j.index: j.prompt_id for j in session.plan.jobs}
     return ProgressView(output.err, total=len(names), verbose=verbose, names=names)
+
+
+def _is_people_dir(refs: Path | None) -> bool:
+    """True when REFS is a folder of folders (studio mode), not a folder of selfies."""
+    from pinglass.studio import is_people_dir
+
+    return refs is not None and is_people_dir(refs)
 
 
 def _split(value: str | None) -> tuple[str, ...]:
