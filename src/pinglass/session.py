@@ -13,11 +13,9 @@ into the same folder resume. The output folder is a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -43,6 +41,7 @@ from pinglass.run_folder import RunFolder
 from pinglass.runner.events import Event, JobFinished, NullObserver, Observer
 from pinglass.runner.plan import Estimate, Job, Plan
 from pinglass.runner.results import ImageResult, RunOutcome
+from pinglass.stop_signals import stop_on_signals
 from pinglass.training.generation import record_subject_session, subject_run, with_subject
 
 if TYPE_CHECKING:
@@ -59,7 +58,6 @@ __all__ = [
     "prepare",
     "run",
     "run_async",
-    "stop_on_signals",
 ]
 
 
@@ -338,9 +336,6 @@ def check_budget(session: Session) -> None:
         )
 
 
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
 def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Report, RunOutcome]:
     """Run the batch, rewriting ``report.json`` as it goes (about once a second); return the
     final report.
@@ -365,32 +360,6 @@ async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutc
     task = asyncio.current_task()
     with stop_on_signals(stop, cancel=task.cancel if task is not None else lambda: None):
         return await run_async(session, observer, stop=stop)
-
-
-@contextlib.contextmanager
-def stop_on_signals(stop: asyncio.Event, *, cancel: Callable[[], object]) -> Iterator[None]:
-    """While inside: the first Ctrl-C (or SIGTERM) sets ``stop``, the second calls ``cancel``.
-
-    Must be entered on the running event loop.
-    """
-    presses = 0
-
-    def on_signal() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            stop.set()
-        else:
-            cancel()
-
-    loop = asyncio.get_running_loop()
-    for sig in _STOP_SIGNALS:  # SIGTERM (a service manager, `kill`) counts as a Ctrl-C press
-        loop.add_signal_handler(sig, on_signal)
-    try:
-        yield
-    finally:
-        for sig in _STOP_SIGNALS:
-            loop.remove_signal_handler(sig)
 
 
 async def run_async(

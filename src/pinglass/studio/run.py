@@ -274,7 +274,7 @@ def run_studio(studio: Studio, observer: StudioObserver) -> StudioReport:
 
 async def _run_all(studio: Studio, observer: StudioObserver) -> StudioReport:
     from pinglass.runner import shared_engine
-    from pinglass.session import stop_on_signals
+    from pinglass.stop_signals import stop_on_signals
 
     running = _report(studio, [_planned_entry(m) for m in studio.members])
     write_studio_report(running, studio.out)
