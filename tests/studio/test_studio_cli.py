@@ -172,3 +172,73 @@ def test_a_dry_run_prices_everyone_and_writes_nothing(runner: CliRunner, tmp_pat
     assert doc["dry_run"] and doc["studio"] and doc["estimate"]["images"] == 9
     assert [p["person"] for p in doc["people"]] == list(PEOPLE)
     assert not out.exists()
+
+
+def test_a_person_whose_provider_has_no_key_is_skipped_and_the_others_run(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    make_people(tmp_path / "sets")
+    manifest = tmp_path / "people.csv"
+    manifest.write_text("person,refs,preset,provider\nana,sets/ana,,\nben,sets/ben,,replicate\n")
+    out = tmp_path / "out"
+    code, _, stderr = studio(runner, None, out, "--manifest", str(manifest), "--yes")
+    assert code == 1, stderr
+    assert "skipping ben: no key for replicate" in stderr
+    ana, ben = studio_report(out)["people"]
+    assert ana["status"] == "completed" and ana["counts"]["succeeded"] == 3
+    assert ben["status"] == "skipped" and "REPLICATE_API_TOKEN" in ben["reason"]
+
+
+def test_nobody_with_a_key_exits_4_as_a_single_run_would(runner: CliRunner, tmp_path: Path) -> None:
+    people = make_people(tmp_path / "people")
+    result = runner.invoke(
+        app, ["generate", str(people), "--provider", "replicate", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 4 and "no key for replicate" in result.stderr
+
+
+def test_ctrl_c_stops_everyone_and_a_rerun_resumes(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    people = make_people(tmp_path / "people")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGLASS_")}
+    env |= {"PINGLASS_MOCK_LATENCY": "0.5", "PINGLASS_NO_IDENTITY": "1"}
+    args = [sys.executable, "-m", "pinglass", "generate", str(people), "--provider", "mock"]
+    args += ["--yes", "--concurrency", "2", "--out", "out"]
+    proc = subprocess.Popen(  # noqa: S603 - our own CLI under this interpreter
+        args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    report = tmp_path / "out/ana/report.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            done = sum(i["status"] == "succeeded" for i in json.loads(report.read_text())["images"])
+        except (OSError, ValueError, KeyError):
+            done = 0
+        if done >= 2:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "stopping: no new images for anyone" in stderr
+    doc = studio_report(tmp_path / "out")
+    assert doc["status"] == "aborted"
+    made = doc["totals"]["counts"]["succeeded"]
+    assert 2 <= made < 69 and doc["totals"]["counts"]["not_run"] == 69 - made
+    rerun = subprocess.run(  # noqa: S603
+        [*args[:-2], "--out", "out", "--only", ONLY],
+        cwd=tmp_path,
+        env=env | {"PINGLASS_MOCK_LATENCY": "0"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    ana = studio_report(tmp_path / "out")["people"][0]
+    assert ana["counts"]["reused"] >= 1  # what the stopped run made in ana's folder is kept

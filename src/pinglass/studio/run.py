@@ -27,7 +27,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pinglass.errors import BudgetRefused, ExitCode, PinglassError, RefsError, UsageError
+from pinglass.errors import (
+    BudgetRefused,
+    ExitCode,
+    NoUsableProvider,
+    PinglassError,
+    RefsError,
+    UsageError,
+)
 from pinglass.folder_lock import FolderLock
 from pinglass.money import ZERO, to_json, usd
 from pinglass.runner.events import CostUpdated, Event
@@ -160,10 +167,12 @@ def prepare_studio(
 ) -> Studio:
     """Prepare every person (sends nothing): score, plan, price, find earlier runs.
 
-    A person whose folder has fewer than :data:`MIN_USABLE_REFS` usable photos is skipped with
-    the reason. Raises ``RefsError`` (exit 2) when nobody is left to run, and whatever a
-    person's :func:`~pinglass.session.prepare` raises otherwise (a folder holding another
-    preset's run, a busy folder, no key: exit 2 or 4), after freeing the folders it held.
+    A person whose folder has fewer than :data:`MIN_USABLE_REFS` usable photos, or whose
+    providers have no key, is skipped with the reason. Raises ``NoUsableProvider`` (exit 4)
+    when nobody has a usable provider, ``RefsError`` (exit 2) when nobody is left to run for
+    another reason, and whatever a person's :func:`~pinglass.session.prepare` raises otherwise
+    (a folder holding another preset's run, a busy folder: exit 2), after freeing the folders
+    it held.
     """
     from pinglass.catalog import load_catalog
     from pinglass.session import prepare
@@ -171,6 +180,7 @@ def prepare_studio(
     out = _studio_out(request.base.out)
     catalog = load_catalog(settings.prices)
     members: list[Member] = []
+    no_key: list[NoUsableProvider] = []
     studio = Studio(request=request, settings=settings, out=out, members=members)
     try:
         for person in request.people:
@@ -188,8 +198,10 @@ def prepare_studio(
             )
             try:
                 session = prepare(single, settings, environ=environ, catalog=catalog)
-            except RefsError as exc:
+            except (RefsError, NoUsableProvider) as exc:  # this person only; the others go on
                 member.skipped = exc.message
+                if isinstance(exc, NoUsableProvider):
+                    no_key.append(exc)
                 continue
             member.refs_usable = sum(r.usable for r in session.refs.references)
             if member.refs_usable < MIN_USABLE_REFS:
@@ -198,6 +210,8 @@ def prepare_studio(
                 continue
             member.session = session
         if not studio.runnable:
+            if len(no_key) == len(members):  # nobody has a usable provider: exit 4, as one run
+                raise no_key[0]
             reasons = "; ".join(f"{m.person.name}: {m.skipped}" for m in members)
             raise RefsError(f"no person can run ({reasons})")
     except BaseException:
