@@ -27,6 +27,11 @@ Faults are consumed one per create, in order (``faults=["429", "drop"]``):
 - ``bomb``: created; the output file is a small PNG whose header claims 20000 x 20000 pixels.
 - ``trickle``: created; the output file is sent one byte every ``trickle_s`` seconds.
 
+``predict_time`` is the hardware time each prediction reports as billed (default: ``latency``).
+A ``Cancel-After`` header (``64s``, ``15m``) is honoured: a prediction whose billed time would
+pass it ends ``canceled`` with ``predict_time`` equal to the deadline, as Replicate bills it.
+``billed_seconds()`` sums what was billed.
+
 ``echo_auth=True`` makes every error body quote the request's Authorization header, as a
 careless provider might: the secrets tests check the key never surfaces. ``POST /v1/files``
 (reference uploads) is accepted and each upload's bytes are kept in ``uploads``.
@@ -127,6 +132,7 @@ class StandIn(LoopbackServer):
         echo_auth: bool = False,
         huge_bytes: int = 200_000,
         trickle_s: float = 0.2,
+        predict_time: float | None = None,
     ) -> None:
         self.latency = latency
         self.faults: deque[str] = deque(faults)
@@ -137,6 +143,7 @@ class StandIn(LoopbackServer):
         self.echo_auth = echo_auth
         self.huge_bytes = huge_bytes
         self.trickle_s = trickle_s
+        self.predict_time = predict_time
         self.echoes = 0
         """Error bodies that quoted an Authorization header (with ``echo_auth``)."""
         self.uploads: list[tuple[str, str, bytes]] = []
@@ -168,6 +175,7 @@ class StandIn(LoopbackServer):
                 "_t": now,
                 "_fail": False,
                 "_output": "png",
+                "_deadline": None,
             }
             self.predictions[pid] = pred
             self.creates[str(pred["input"].get("prompt"))] += 1
@@ -183,17 +191,28 @@ class StandIn(LoopbackServer):
                 elapsed = time.time() - pred["_t"]
                 if elapsed >= self.latency:
                     pred["status"] = "failed" if pred["_fail"] else "succeeded"
+                    billed = self.latency if self.predict_time is None else self.predict_time
+                    deadline = pred["_deadline"]
+                    if deadline is not None and billed > deadline:
+                        pred["status"], billed = "canceled", deadline
+                    pred["_billed"] = billed
                 elif elapsed > 0.05:
                     pred["status"] = "processing"
             out = {k: v for k, v in pred.items() if not k.startswith("_")}
             out["urls"] = {"get": f"{self.base_url}/predictions/{pid}"}
+            if "_billed" in pred and pred["status"] != "aborted":
+                out["metrics"] = {"predict_time": pred["_billed"]}
             if pred["status"] == "succeeded":
                 url = f"http://127.0.0.1:{self.port}/files/{pid}.png"
                 out["output"] = [] if pred["_output"] == "noimage" else [url]
-                out["metrics"] = {"predict_time": self.latency}
             if pred["status"] == "failed":
                 out["error"] = "CUDA out of memory"
             return out
+
+    def billed_seconds(self) -> float:
+        """Hardware seconds Replicate would bill: every prediction that ran to an end."""
+        with self.lock:
+            return float(sum(p.get("_billed", 0.0) for p in self.predictions.values()))
 
     def output_mode(self, pid: str) -> str:
         """How ``/files/{pid}.png`` answers: ``png`` or one of the output faults."""
@@ -234,6 +253,20 @@ def _model_view(name: str) -> dict[str, Any]:
     schema = {"components": {"schemas": {"Input": {"properties": {n: {} for n in _INPUTS}}}}}
     version = {"id": "v-standin-0001", "openapi_schema": schema}
     return {"owner": name.split("/")[0], "name": name.split("/")[-1], "latest_version": version}
+
+
+def _duration(text: str | None) -> float | None:
+    """Seconds of a ``Cancel-After`` value (``64s``, ``15m``, ``1h30m``, ``90``)."""
+    if not text:
+        return None
+    total, number = 0.0, ""
+    for ch in text.strip():
+        if ch.isdigit() or ch == ".":
+            number += ch
+            continue
+        total += float(number or 0) * {"s": 1, "m": 60, "h": 3600}.get(ch, 1)
+        number = ""
+    return total + float(number or 0)
 
 
 def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
@@ -385,6 +418,7 @@ def _handler(server: StandIn) -> type[BaseHTTPRequestHandler]:
                 self._send(502, page, ctype="text/html")
                 return
             pred = server.create(model, body)
+            pred["_deadline"] = _duration(self.headers.get("Cancel-After"))
             pred["_fail"] = fault == "fail"
             if fault in ("noimage", "notimage", "huge", "redirect", "bomb", "trickle"):
                 pred["_output"] = fault

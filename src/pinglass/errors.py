@@ -251,14 +251,23 @@ class RemoteJobFailed(ProviderError):
 
     Not retried as a request: polling a failed job again is pointless. ``billed`` is true when
     the provider may have charged for the failed job (it bills compute time): the runner then
-    counts it and does not make the image again; otherwise the job made nothing and cost
-    nothing, and the runner may create it anew.
+    counts it. Either way the runner may make the image again as a new job (``--retry-failed``).
+    ``quantity`` is what the provider reported billing for it, ``(amount, unit)`` in a unit the
+    catalog prices (``second``, ``usd``), or ``None`` when it said nothing (the estimate counts).
     """
 
     kind = "remote_failed"
 
-    def __init__(self, message: str, *, billed: bool, **context: Unpack[ErrorContext]) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        billed: bool,
+        quantity: tuple[Decimal, str] | None = None,
+        **context: Unpack[ErrorContext],
+    ) -> None:
         self.billed = billed
+        self.quantity = quantity
         super().__init__(message, **context)
 
 

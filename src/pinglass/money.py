@@ -123,6 +123,11 @@ class Budget:
         """Spent plus reserved: what the run may already owe, in USD."""
         return self.spent + self.reserved
 
+    @property
+    def holding(self) -> int:
+        """Open reservations: requests whose money may still come back (settled or released)."""
+        return len(self._open)
+
     def can_reserve(self, amount: Decimal) -> bool:
         """True when ``amount`` fits under the cap next to what is committed."""
         return self.cap is None or self.committed + amount <= self.cap

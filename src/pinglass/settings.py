@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     """Largest output image pinglass will download, in MB (at most 1 GB)."""
     download_timeout: float = Field(default=300.0, gt=0, le=3600, allow_inf_nan=False)
     """Seconds one output download may take in all, however slowly the bytes arrive."""
+    safety_checker: bool = True
+    """Ask models that have a safety checker to run it (``--no-safety-checker`` turns it off)."""
+    retry_failed: int = Field(default=1, ge=0, le=5)
+    """Times a job the provider failed is made again on the same model before falling back
+    along the chain (``--retry-failed``)."""
     identity_threshold: float = Field(default=0.6, gt=0, le=2)
     """Face-embedding distance above which a reference is ``not_same_person`` (identity extra)."""
     no_identity: bool = False
@@ -188,6 +193,8 @@ class _TomlFile(BaseModel):
     request_timeout: float | None = None
     max_download_mb: float | None = None
     download_timeout: float | None = None
+    safety_checker: bool | None = None
+    retry_failed: int | None = None
     identity_threshold: float | None = None
     no_identity: bool | None = None
     prices: dict[str, Decimal] | None = None

@@ -82,7 +82,8 @@ def test_dry_run_plan_keeps_worst_case_and_budget(
     _nothing_cut(text, width)
     flat = _flat(text)
     assert "replicate/instant-id-photorealistic" in flat
-    assert "worst case $0.4485" in flat and "budget $5.0000" in flat and "estimate $0.4485" in flat
+    # a per-second model's worst case is its deadline (4x the typical time) on every image
+    assert "worst case $1.7940" in flat and "budget $5.0000" in flat and "estimate $0.4485" in flat
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -107,23 +107,58 @@ async def test_photomaker_sends_a_zip_of_the_references_and_the_trigger_word() -
 
 
 @pytest.mark.anyio
-async def test_flagged_image_is_content_rejected() -> None:
+async def test_flagged_image_is_billed_and_marked_filtered() -> None:
+    """Issue 12: fal bills a flagged output; it comes back marked, never raised as free."""
     async with adapter(Fal, BASE) as (provider, router):
         router.get(f"/{RID}/status").respond(json={"status": "COMPLETED"})
-        router.get(f"/{RID}").respond(json=result(nsfw=True))
-        with pytest.raises(ContentRejected):
-            await provider.poll(RID, KEY)
+        result_route = router.get(f"/{RID}").respond(json=result(nsfw=True))
+        done = await provider.poll(RID, KEY)
+    assert isinstance(done, Finished)
+    assert [i.url for i in done.images] == ["https://v3.fal.media/files/a.png"]
+    assert done.filtered is not None and "has_nsfw_concepts" in done.filtered
+    assert result_route.calls[0].request.headers["Authorization"] == f"Key {KEY.header_value()}"
 
 
 @pytest.mark.anyio
-async def test_failed_job_is_retryable_because_fal_does_not_bill_failures() -> None:
+async def test_unflagged_image_is_not_filtered() -> None:
+    async with adapter(Fal, BASE) as (provider, router):
+        router.get(f"/{RID}/status").respond(json={"status": "COMPLETED"})
+        router.get(f"/{RID}").respond(json=result(nsfw=False))
+        done = await provider.poll(RID, KEY)
+    assert isinstance(done, Finished) and done.filtered is None and done.seed == 42
+
+
+@pytest.mark.anyio
+async def test_completed_with_an_error_is_possibly_billed_and_names_its_error_type() -> None:
+    """Issue 12: ``failure()`` reads ``error_type`` too, and fal can bill such a failure."""
     async with adapter(Fal, BASE) as (provider, router):
         router.get(f"/{RID}/status").respond(
             json={"status": "COMPLETED", "error": "runner crashed", "error_type": "internal"}
         )
-        with pytest.raises(RemoteJobFailed, match="runner crashed") as caught:
+        with pytest.raises(RemoteJobFailed, match=r"runner crashed \(internal\)") as caught:
             await provider.poll(RID, KEY)
-    assert caught.value.billed is False  # fal does not bill failures: the runner re-creates
+    assert caught.value.billed is True
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("error_type", ["image_load_error", "face_detection_error"])
+async def test_an_error_type_about_the_input_is_final(error_type: str) -> None:
+    body = {"status": "COMPLETED", "error": "cannot use it", "error_type": error_type}
+    async with adapter(Fal, BASE) as (provider, router):
+        router.get(f"/{RID}/status").respond(json=body)
+        with pytest.raises(InvalidRequest, match=error_type):
+            await provider.poll(RID, KEY)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("on", [True, False])
+async def test_the_safety_checker_setting_reaches_the_request(on: bool) -> None:
+    """``--safety-checker/--no-safety-checker`` is fal's ``enable_safety_checker``."""
+    req = GenerationRequest(prompt="p", model="fal-ai/flux/dev", safety_checker=on)
+    async with adapter(Fal, BASE) as (provider, router):
+        create = router.post("/fal-ai/flux/dev").respond(json=queued("fal-ai/flux/dev"))
+        await provider.submit(req, KEY)
+    assert json.loads(create.calls[0].request.content)["enable_safety_checker"] is on
 
 
 @pytest.mark.anyio

@@ -109,3 +109,19 @@ async def test_probe_lists_models() -> None:
     good, bad, _ = await probe_both(OpenAI, BASE, "/models", "Bearer", {"data": []}, incorrect)
     assert good.ok
     assert_rejected(bad, "Incorrect API key")
+
+
+@pytest.mark.anyio
+async def test_each_catalog_model_waits_its_own_read_timeout() -> None:
+    """Issue 12: a slow edit must not time out at the run's 180 s (openai-python waits 600 s)."""
+    from pinglass.catalog import load_catalog
+    from pinglass.runner.plan import Job
+
+    for entry in load_catalog().models("openai"):
+        assert entry.timeout_s == 600, entry.key
+    entry = load_catalog().get("openai", "gpt-image-2")
+    req = Job(index=1, prompt_id="a", prompt="portrait").request_for(entry)
+    async with adapter(OpenAI, BASE) as (provider, router):
+        route = _generations(router).respond(json=b64_body())
+        await provider.submit(req, KEY)
+    assert route.calls[0].request.extensions["timeout"]["read"] == 600

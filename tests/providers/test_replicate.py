@@ -17,7 +17,7 @@ from _helpers import (
     probe_both,
 )
 
-from pinglass.errors import ContentRejected, InvalidRequest, RemoteJobFailed, Transient
+from pinglass.errors import ContentRejected, InvalidRequest, RemoteJobFailed
 from pinglass.providers.base import Billed, Finished, GenerationRequest, Pending
 from pinglass.providers.replicate import Replicate
 
@@ -159,18 +159,55 @@ async def test_official_model_with_reference_finishes_within_prefer_wait() -> No
     [
         ("failed", "NSFW content detected. Try running it again.", ContentRejected),
         ("failed", "CUDA out of memory", RemoteJobFailed),
-        ("canceled", None, Transient),
-        ("aborted", None, Transient),
+        ("canceled", None, RemoteJobFailed),
+        ("aborted", None, RemoteJobFailed),
     ],
 )
 async def test_terminal_failures_map_to_error_kinds(
     status: str, error: str | None, expected: type[Exception]
 ) -> None:
-    outcome = httpx.Response(200, json=prediction(status, error=error))
-    error_seen = await poll_error(Replicate, BASE, _status, outcome, "p1")
-    assert isinstance(error_seen, expected)
+    """Issue 12 row 5: ``canceled``/``aborted`` are final, never a retryable ``Transient``."""
+    body = prediction(status, error=error, metrics={"predict_time": 9.5})
+    error_seen = await poll_error(Replicate, BASE, _status, httpx.Response(200, json=body), "p1")
+    assert type(error_seen) is expected
     if isinstance(error_seen, RemoteJobFailed):
-        assert error_seen.billed is True  # Replicate bills the time a failed prediction ran
+        # Replicate bills the time a failed or canceled prediction ran; an aborted one never
+        # started, and public models do not charge it.
+        assert error_seen.billed is (status != "aborted")
+        ran = (Decimal("9.5"), "second") if status != "aborted" else None
+        assert error_seen.quantity == ran
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("deadline", "header"), [(64, "64s"), (2, "5s"), (None, "15m")])
+async def test_the_deadline_is_sent_as_cancel_after(deadline: int | None, header: str) -> None:
+    """Issue 12: the runner's per-job deadline bounds what a per-second prediction can bill."""
+    async with adapter(Replicate, BASE) as (provider, router):
+        router.get("/models/bytedance/flux-pulid").respond(json=model_body(PULID_INPUTS))
+        router.post("/files").respond(201, json={"urls": {"get": f"{BASE}/files/f1"}})
+        create = router.post("/predictions").respond(201, json=prediction("starting"))
+        await provider.submit(pulid_request(deadline_s=deadline), KEY)
+    sent = create.calls[0].request
+    assert sent.headers["Cancel-After"] == header and sent.headers["Prefer"] == "wait"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("on", "disabled"), [(True, False), (False, True)])
+async def test_the_safety_checker_reaches_flux_dev(on: bool, disabled: bool) -> None:
+    """``--no-safety-checker`` is flux-dev's ``disable_safety_checker`` (catalog field)."""
+    from pinglass.catalog import load_catalog
+    from pinglass.runner.plan import Job
+
+    entry = load_catalog().get("replicate", "flux-dev")
+    req = Job(index=1, prompt_id="a", prompt="portrait").request_for(entry, safety_checker=on)
+    async with adapter(Replicate, BASE) as (provider, router):
+        create = router.post("/models/black-forest-labs/flux-dev/predictions").respond(
+            201, json=prediction("starting")
+        )
+        await provider.submit(req, KEY)
+    assert (
+        json.loads(create.calls[0].request.content)["input"]["disable_safety_checker"] is disabled
+    )
 
 
 @pytest.mark.anyio

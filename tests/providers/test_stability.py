@@ -82,11 +82,24 @@ async def test_sd3_with_reference_is_image_to_image() -> None:
 
 
 @pytest.mark.anyio
-async def test_content_filtered_finish_reason_is_rejected() -> None:
-    outcome = image_response(**{"finish-reason": "CONTENT_FILTERED"})
-    error = await submit_error(Stability, BASE, _ultra, outcome, ULTRA)
-    assert isinstance(error, ContentRejected)
-    assert "CONTENT_FILTERED" in str(error)
+async def test_content_filtered_finish_reason_is_a_billed_output_kept_aside() -> None:
+    """Issue 12: CONTENT_FILTERED comes with HTTP 200 and an image, and is billed."""
+    async with adapter(Stability, BASE) as (provider, router):
+        route = _ultra(router).mock(
+            return_value=image_response(**{"finish-reason": "CONTENT_FILTERED"})
+        )
+        done = await provider.submit(ULTRA, KEY)
+    assert isinstance(done, Finished) and done.images and done.images[0].data
+    assert done.filtered is not None and "CONTENT_FILTERED" in done.filtered
+    assert route.calls[0].request.headers["Accept"] == "image/*"
+
+
+@pytest.mark.anyio
+async def test_a_success_finish_reason_is_not_filtered() -> None:
+    async with adapter(Stability, BASE) as (provider, router):
+        _ultra(router).mock(return_value=image_response(**{"finish-reason": "SUCCESS"}))
+        done = await provider.submit(ULTRA, KEY)
+    assert isinstance(done, Finished) and done.filtered is None
 
 
 @pytest.mark.anyio

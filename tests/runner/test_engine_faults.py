@@ -153,22 +153,24 @@ async def test_failed_predictions_stop_after_the_limit(run: RunFn) -> None:
     outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
     r = outcome.results[0]
     assert r.status == "failed" and r.error is not None and r.error.kind == "remote_failed"
-    assert fake.creates["portrait number 1"] == 3 and r.cost_usd == 0
+    # made once more (--retry-failed 1 by default), then no other provider: failed, free
+    assert fake.creates["portrait number 1"] == 2 and r.cost_usd == 0 and r.attempts == 2
 
 
-async def test_a_billed_failed_prediction_is_final_and_counted(
+async def test_a_billed_failed_prediction_is_counted_and_made_again(
     run: RunFn, events: list[Event]
 ) -> None:
+    """Issue 12: every image the user asked for; the failed attempt's cost is counted."""
     fake = FakeProvider()
     billed = RemoteJobFailed("job failed: CUDA out of memory", provider="fake", billed=True)
     fake.enqueue(billed, op="poll", prompt="portrait number 1")
     outcome = await run(make_plan(1), [fake], keys_for(fake=[KEY]))
     r = outcome.results[0]
-    assert r.status == "failed" and r.error is not None and r.error.kind == "remote_failed"
-    assert fake.creates["portrait number 1"] == 1  # never made again: it may be billed twice
-    assert r.cost_usd == entry().price == outcome.cost_usd
+    assert r.status == "succeeded" and r.file is not None and r.attempts == 2
+    assert fake.creates["portrait number 1"] == 2
+    assert r.cost_usd == 2 * entry().price == outcome.cost_usd  # both attempts were billed
     last = [e for e in events if isinstance(e, CostUpdated)][-1]
-    assert (last.spent, last.reserved) == (entry().price, 0)
+    assert (last.spent, last.reserved) == (2 * entry().price, 0)
 
 
 async def test_content_rejection_is_final(run: RunFn) -> None:

@@ -22,6 +22,11 @@ __all__ = ["Catalog", "ModelEntry", "load_catalog"]
 
 PriceUnit = Literal["image", "megapixel", "second"]
 
+FailedBilling = Literal["billed", "free", "unstated"]
+
+DEADLINE_FACTOR = Decimal(4)
+"""A per-second job's default deadline, in multiples of its typical time."""
+
 
 class ModelEntry(BaseModel):
     """One model of one provider, as the catalog describes it."""
@@ -48,6 +53,18 @@ class ModelEntry(BaseModel):
     """What ``price`` is per: an image, a megapixel of output, or a second of hardware."""
     typical_seconds: Decimal | None = None
     """For per-second prices: typical seconds per image, used for estimates."""
+    max_seconds: Decimal | None = Field(default=None, gt=0, le=3600)
+    """For per-second prices: the deadline each job is sent with (Replicate ``Cancel-After``),
+    so one image costs at most ``price × max_seconds``. Default: four times the typical time."""
+    timeout_s: float | None = Field(default=None, gt=0, le=3600)
+    """Read timeout for this model's synchronous create, seconds (default: the run's setting)."""
+    failed_billing: FailedBilling | None = None
+    """Whether a job of this model that the provider ran and then failed is billed: ``billed``,
+    ``free``, or ``unstated`` (the vendor says nothing: counted as possibly billed at the
+    catalog price, with a note). ``None``: the provider's rule (``bills_failed_jobs``)."""
+    safety_checker_input: str | None = None
+    """The model input that switches its own safety checker (``disable_safety_checker``), set
+    from ``--safety-checker/--no-safety-checker``; ``None`` when the model has none here."""
     price_checked: dt.date
     """When the price was last checked against the provider's page."""
     price_source: str = ""
@@ -95,6 +112,20 @@ class ModelEntry(BaseModel):
             w, h = width or self.width, height or self.height
             return self.price * Decimal(w * h) / Decimal(1_000_000)
         return self.price * (self.typical_seconds or Decimal(10))
+
+    @property
+    def deadline_seconds(self) -> Decimal | None:
+        """For a per-second model, the longest one job may run (seconds); else ``None``."""
+        if self.unit != "second":
+            return None
+        return self.max_seconds or DEADLINE_FACTOR * (self.typical_seconds or Decimal(10))
+
+    def worst_price_per_image(self, width: int | None = None, height: int | None = None) -> Decimal:
+        """The most one image can cost (USD): a per-second model's rate × its deadline."""
+        deadline = self.deadline_seconds
+        if deadline is None:
+            return self.price_per_image(width, height)
+        return self.price * deadline
 
 
 class _CatalogFile(BaseModel):

@@ -15,6 +15,8 @@ __all__ = [
     "OutOpt",
     "PresetOpt",
     "QuietOpt",
+    "RetryFailedOpt",
+    "SafetyCheckerOpt",
     "VerboseOpt",
     "YesOpt",
 ]
@@ -52,5 +54,23 @@ NoIdentityOpt = Annotated[
     typer.Option(
         "--no-identity",
         help="Skip the identity checks (dlib) even when installed; faster. Setting: no_identity.",
+    ),
+]
+RetryFailedOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--retry-failed",
+        metavar="N",
+        help=(
+            "Make a job the provider failed again N times on the same model, then fall back"
+            " along --provider (default 1, at most 5). Setting: retry_failed."
+        ),
+    ),
+]
+SafetyCheckerOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--safety-checker/--no-safety-checker",
+        help="Run the model's own safety checker where it has one (default on).",
     ),
 ]

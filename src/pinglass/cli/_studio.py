@@ -39,9 +39,10 @@ def run_studio_command(
     dry_run: bool,
     yes: bool,
     verbose: bool,
+    settings: dict[str, object] | None = None,
 ) -> None:
     """Detect, prepare, price, confirm, run and sum up a studio run; raises ``typer.Exit``
-    with the whole run's exit code."""
+    with the whole run's exit code. ``settings`` are the flags' overrides (``--retry-failed``)."""
     from pinglass.settings import load_settings
     from pinglass.studio import (
         StudioRequest,
@@ -73,7 +74,7 @@ def run_studio_command(
             f"({escape(', '.join(p.name for p in people))})",
             soft_wrap=True,
         )
-    studio = prepare_studio(request, load_settings())
+    studio = prepare_studio(request, load_settings(**(settings or {})))
     with contextlib.closing(studio):
         _show_plan(output, studio)
         if dry_run:

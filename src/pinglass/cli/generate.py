@@ -21,6 +21,8 @@ from pinglass.cli._options import (
     OutOpt,
     PresetOpt,
     QuietOpt,
+    RetryFailedOpt,
+    SafetyCheckerOpt,
     VerboseOpt,
     YesOpt,
 )
@@ -108,6 +110,8 @@ def generate(
             help="Studio mode: a CSV of person,refs,preset[,provider], one row per person.",
         ),
     ] = None,
+    retry_failed: RetryFailedOpt = None,
+    safety_checker: SafetyCheckerOpt = None,
     yes: YesOpt = False,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -150,9 +154,10 @@ def generate(
                 dry_run=dry_run,
                 yes=yes,
                 verbose=verbose,
+                settings=_run_settings(retry_failed, safety_checker),
             )
             return
-        session = prepare(request, load_settings())
+        session = prepare(request, load_settings(**_run_settings(retry_failed, safety_checker)))
         with contextlib.closing(session):  # frees the output folder's lock on every path
             _show_plan(output, session)
             if dry_run:
@@ -193,6 +198,18 @@ def _is_people_dir(refs: Path | None) -> bool:
     from pinglass.studio import is_people_dir
 
     return refs is not None and is_people_dir(refs)
+
+
+def _run_settings(retry_failed: int | None, safety_checker: bool | None) -> dict[str, object]:
+    """Settings the flags override (a flag beats the environment, .env and pinglass.toml)."""
+    overrides: dict[str, object] = {}
+    if retry_failed is not None:
+        if not 0 <= retry_failed <= 5:
+            raise UsageError(f"--retry-failed {retry_failed}: must be between 0 and 5")
+        overrides["retry_failed"] = retry_failed
+    if safety_checker is not None:
+        overrides["safety_checker"] = safety_checker
+    return overrides
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -243,7 +260,7 @@ def _show_plan(output: Output, session: Session) -> None:
     grid.add_row("images", f"{est.images} to make, {est.reused} reused")
     grid.add_row("per image", money(est.per_image_usd))
     grid.add_row("estimate", money(est.total_usd))
-    grid.add_row("worst case", f"{money(est.worst_case_usd)} (every image on the dearest model)")
+    grid.add_row("worst case", f"{money(est.worst_case_usd)} (dearest model, to its deadline)")
     grid.add_row("budget", "none (--max-cost USD sets one)" if cap is None else money(cap))
     output.info(
         f"[bold]{escape(session.preset.name)}:[/] {plural(len(session.plan.jobs), 'prompt')}"

@@ -20,8 +20,8 @@ subclass (Replicate, the fal queue, Fireworks, NVIDIA) describes its wire format
   default ``read``.
 - ``failure(body, remote_id) -> ProviderError``: the error for a failed or canceled job.
   Default: ``ContentRejected`` when the error text names a safety filter, ``InvalidRequest``
-  when it names a bad input, else ``RemoteJobFailed(billed=bills_failed_jobs)``; ``Transient``
-  for canceled.
+  when it names a bad input, else ``RemoteJobFailed(billed=bills_failed_jobs)``, canceled
+  included (a canceled job is final: polling it again waits for nothing).
 
 Auth, body-signal refinement and the probe come from :class:`~pinglass.providers.base.Provider`.
 """
@@ -37,7 +37,6 @@ from pinglass.errors import (
     InvalidRequest,
     ProviderError,
     RemoteJobFailed,
-    Transient,
 )
 from pinglass.providers import _http
 from pinglass.providers.base import Finished, Pending, Provider
@@ -104,8 +103,8 @@ class CreatePollProvider(Provider):
         if isinstance(body, dict):
             text = str(body.get("error") or body.get("detail") or "")
         message = f"job {remote_id} {self.parse_status(body)}: {text or 'no details'}"
-        if self.parse_status(body) == "canceled":
-            return Transient(message, provider=self.name, maybe_accepted=False)
+        if self.parse_status(body) == "canceled":  # final: polling it again changes nothing
+            return RemoteJobFailed(message, provider=self.name, billed=self.bills_failed_jobs)
         lowered = text.lower()
         # status_code 200: the provider answered that a job it had accepted failed, which
         # tells the runner this job ran (and may be billed where bills_failed_jobs).

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import httpx
+
 from pinglass.errors import InvalidRequest
 from pinglass.providers import _http
 from pinglass.providers.base import Finished, ImageData, Provider
@@ -56,6 +58,10 @@ class OpenAIImagesProvider(Provider):
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
         """POST the request once and return the images. Raises a ``ProviderError``."""
         url, kwargs = self.base_url + self.endpoint(req), self.request_kwargs(req)
+        if req.timeout_s is not None:  # a slow model waits longer than the run's read timeout
+            kwargs["timeout"] = httpx.Timeout(
+                connect=5.0, read=req.timeout_s, write=60.0, pool=30.0
+            )
         body = await self.request_json("POST", url, key, model=req.model, **kwargs)
         return self.parse_images(body, req)
 

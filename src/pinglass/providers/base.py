@@ -83,6 +83,13 @@ class GenerationRequest:
     price_unit: str = "image"
     """The catalog's price unit (``image``, ``megapixel``, ``second``): Replicate tells its
     per-second community models, which run by version, from official ones by it."""
+    timeout_s: float | None = None
+    """The catalog model's read timeout for a synchronous create, seconds (None: the run's)."""
+    deadline_s: int | None = None
+    """Seconds the job may run at the provider before it is cancelled, which bounds a per-second
+    model's cost (Replicate ``Cancel-After``); None: the adapter's own default."""
+    safety_checker: bool = True
+    """Ask the model to run its own safety checker where it has one (``--no-safety-checker``)."""
 
     @property
     def aspect_ratio(self) -> str:
@@ -153,6 +160,11 @@ class Finished:
     remote_id: str | None = None
     billed: Billed | None = None
     seed: int | None = None
+    filtered: str | None = None
+    """Set when the provider's safety checker flagged the output it returned (and billed): why.
+
+    The runner counts the cost, keeps the image under ``filtered/`` and never delivers it as the
+    portrait (docs/providers.md, Billing rules)."""
 
 
 @dataclass(frozen=True, slots=True)

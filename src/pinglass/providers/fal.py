@@ -3,7 +3,8 @@
 The remote id is ``{owner}/{app}/requests/{request_id}``: status and result URLs use only
 ``owner/app`` (never a subpath), so ``poll`` can rebuild them after a resume. References travel
 as ``data:`` URIs in the model's ``*_url`` field; PhotoMaker gets a ``.zip`` of the references,
-built in memory. ``has_nsfw_concepts`` and a 403 "Exhausted balance" are mapped here.
+built in memory. A flagged output (``has_nsfw_concepts``) is billed and comes back marked
+``Finished.filtered``; ``error_type`` is read with ``error``; a 403 "Exhausted balance" is quota.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import zipfile
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pinglass.errors import ContentRejected, InvalidRequest
+from pinglass.errors import ContentRejected, InvalidRequest, ProviderError, RemoteJobFailed
 from pinglass.providers import PROVIDERS, _http
 from pinglass.providers._create_poll import Call, CreatePollProvider, State
 from pinglass.providers.base import Finished, GenerationRequest, ImageData, KeyStatus
@@ -31,6 +32,21 @@ _STATES: dict[str, State] = {
     "CANCELLED": "canceled",
 }
 _PLATFORM_URL = "https://api.fal.ai/v1"
+# Model-error types about the input (https://fal.ai/docs/model-apis/errors): sending the same
+# request again fails the same way, so the failure is final at once.
+_INPUT_ERRORS = frozenset(
+    {
+        "validation_error",
+        "image_too_large",
+        "image_too_small",
+        "image_load_error",
+        "file_download_error",
+        "face_detection_error",
+        "file_too_large",
+        "unsupported_image_format",
+        "invalid_archive",
+    }
+)
 _TRIGGER = re.compile(r"\bimg\b")
 
 
@@ -55,7 +71,7 @@ class Fal(CreatePollProvider):
         body: dict[str, Any] = {
             "prompt": req.prompt,
             "image_size": {"width": req.width, "height": req.height},
-            "enable_safety_checker": True,
+            "enable_safety_checker": req.safety_checker,
             **self.generic_inputs(req),
         }
         if req.model == "fal-ai/flux/dev":  # FLUX.1 [dev] has no negative prompt input
@@ -93,12 +109,36 @@ class Fal(CreatePollProvider):
             return "failed"
         return _STATES.get(status, "pending")
 
+    def failure(self, body: Any, remote_id: str) -> ProviderError:
+        """A COMPLETED request carrying ``error`` (and ``error_type``, as fal_client reads both).
+
+        fal's platform can bill a failed request its default units (docs/providers.md, Billing
+        rules), so a failure that is not about the input counts as possibly billed; one about
+        the input (its ``error_type`` or text) is final at once.
+        """
+        if not isinstance(body, dict) or self.parse_status(body) != "failed":
+            return super().failure(body, remote_id)
+        kind = str(body.get("error_type") or "")
+        text = str(body.get("error") or "no details")
+        message = f"request {remote_id} failed: {text}" + (f" ({kind})" if kind else "")
+        said = f"{kind} {text}".lower()
+        if any(word in said for word in self.safety_signals):
+            return ContentRejected(message, provider=self.name, status_code=200)
+        if kind in _INPUT_ERRORS or any(word in said for word in self.invalid_signals):
+            return InvalidRequest(message, provider=self.name, status_code=200)
+        return RemoteJobFailed(message + "; fal may bill it", provider=self.name, billed=True)
+
     async def parse_output(self, body: Any, remote_id: str, key: ApiKey) -> Finished:
-        """GET the result; flagged images (``has_nsfw_concepts``) are a content rejection."""
+        """GET the result; a flagged image (``has_nsfw_concepts``) is billed and marked."""
         result = await self.request_json("GET", f"{self.base_url}/{remote_id}", key)
         flags = result.get("has_nsfw_concepts") or []
-        if any(flag is True for flag in flags):
-            raise ContentRejected("the safety checker flagged the image", provider=self.name)
+        # fal bills per output and returns the flagged image: count it and keep it aside,
+        # never as the portrait (the runner reads Finished.filtered).
+        filtered = (
+            "fal's safety checker flagged the image (has_nsfw_concepts)"
+            if any(flag is True for flag in flags)
+            else None
+        )
         images = tuple(
             ImageData(url=i["url"], mime=i.get("content_type"))
             for i in result.get("images") or []
@@ -107,7 +147,9 @@ class Fal(CreatePollProvider):
         if not images:
             raise InvalidRequest(f"request {remote_id} returned no image", provider=self.name)
         seed = result.get("seed")
-        return Finished(images, remote_id, None, seed if isinstance(seed, int) else None)
+        return Finished(
+            images, remote_id, None, seed if isinstance(seed, int) else None, filtered=filtered
+        )
 
     async def cancel(self, remote_id: str, key: ApiKey) -> bool:
         """``PUT …/cancel``; effective only before processing starts."""

@@ -10,11 +10,12 @@ models (per-second hardware price) need a version: it is resolved once per run f
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
 
-from pinglass.errors import InvalidRequest
+from pinglass.errors import InvalidRequest, ProviderError, RemoteJobFailed
 from pinglass.providers import PROVIDERS
 from pinglass.providers import _replicate_inputs as wire
 from pinglass.providers._create_poll import Call, CreatePollProvider, State
@@ -81,8 +82,11 @@ class Replicate(CreatePollProvider):
         if _is_community(req):
             body["version"] = (await self._version(req.model, key))[0]
             url = f"{self.base_url}/predictions"
-        # Prefer: wait holds the request up to 60 s; Cancel-After bounds a stuck job's cost.
-        headers = {"Prefer": "wait", "Cancel-After": "15m"}
+        # Prefer: wait holds the request up to 60 s. Cancel-After bounds what the prediction
+        # can bill: the runner reserves rate x deadline for per-second models (minimum 5 s,
+        # https://replicate.com/changelog/2025-10-16-prediction-deadlines).
+        deadline = f"{max(5, req.deadline_s)}s" if req.deadline_s else "15m"
+        headers = {"Prefer": "wait", "Cancel-After": deadline}
         return Call(url, kwargs={"json": body, "headers": headers})
 
     def remote_id_of(self, body: Any) -> str:
@@ -98,6 +102,38 @@ class Replicate(CreatePollProvider):
     def parse_status(self, body: Any) -> State:
         """Replicate's six statuses folded into the four states (``aborted`` → canceled)."""
         return wire.STATES.get(str(body.get("status") if isinstance(body, dict) else ""), "pending")
+
+    def failure(self, body: Any, remote_id: str) -> ProviderError:
+        """``failed``, ``canceled`` and ``aborted`` are final answers, never "still running".
+
+        A prediction stopped by its ``Cancel-After`` deadline (or a cancel request) while it ran
+        ends ``canceled`` and is billed for the time it ran; one whose deadline passed while it
+        still waited in the queue ends ``aborted`` and is not charged on public models
+        (https://replicate.com/changelog/2025-10-16-prediction-deadlines). The reported
+        ``metrics.predict_time`` goes with the error so the runner counts those seconds.
+        """
+        status = body.get("status") if isinstance(body, dict) else None
+        seconds = (body.get("metrics") or {}).get("predict_time") if status else None
+        ran = (Decimal(str(seconds)), "second") if isinstance(seconds, int | float) else None
+        if status == "canceled":
+            return RemoteJobFailed(
+                f"prediction {remote_id} was canceled while it ran (deadline or cancel); "
+                "Replicate bills the time it ran",
+                provider=self.name,
+                billed=True,
+                quantity=ran,
+            )
+        if status == "aborted":
+            return RemoteJobFailed(
+                f"prediction {remote_id} was aborted before it started (its deadline passed "
+                "in the queue); not charged",
+                provider=self.name,
+                billed=False,
+            )
+        error = super().failure(body, remote_id)
+        if isinstance(error, RemoteJobFailed) and ran is not None:
+            error.quantity = ran  # a failed prediction bills the time it ran
+        return error
 
     async def parse_output(self, body: Any, remote_id: str, key: ApiKey) -> Finished:
         """``output`` (a URI or a list of URIs) and the billed hardware time where known."""

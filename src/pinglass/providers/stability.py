@@ -3,8 +3,9 @@
 ``stable-image-ultra`` and ``stable-image-core`` post to their own routes; ``sd3.5-*`` models post
 to ``/sd3`` with a ``model`` field. Ultra and SD3 take the reference as an image-to-image
 ``image`` part with ``strength`` (no identity model). Multipart is forced even without a file
-(httpx sends ``data=`` alone urlencoded). ``finish-reason: CONTENT_FILTERED`` and a 403
-``content_moderation`` are content rejections. Notes and sources: docs/providers.md.
+(httpx sends ``data=`` alone urlencoded). ``finish-reason: CONTENT_FILTERED`` is a billed output
+kept aside (``Finished.filtered``); a 403 ``content_moderation`` is a content rejection. Notes
+and sources: docs/providers.md.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pinglass.errors import ContentRejected
 from pinglass.providers import PROVIDERS, _common, _http
 from pinglass.providers._upload import image_from_response
 from pinglass.providers.base import Finished, GenerationRequest, KeyStatus, Pending, Provider
@@ -62,22 +62,26 @@ class Stability(Provider):
         return parts
 
     async def submit(self, req: GenerationRequest, key: ApiKey) -> Pending | Finished:
-        """POST once; the body is the image. Raises ``ContentRejected`` on a filtered result."""
+        """POST once; the body is the image (marked ``filtered`` when Stability filtered it)."""
         route = _ROUTES.get(req.model, "sd3")
         url = f"{self.base_url}/v2beta/stable-image/generate/{route}"
         headers, parts = {"Accept": "image/*"}, self.form(req)
         response = await self.send("POST", url, key, model=req.model, headers=headers, files=parts)
-        if response.headers.get("finish-reason", "").upper() == "CONTENT_FILTERED":
-            raise ContentRejected(
-                "the output was filtered (finish-reason CONTENT_FILTERED)",
-                provider=self.name,
-                model=req.model,
-                request_id=_http.request_id(response),
-            )
+        # CONTENT_FILTERED comes with HTTP 200 and an image: a billed generation whose output
+        # broke the content policy (docs/providers.md, Billing rules). Kept aside, counted.
+        filtered = (
+            "Stability filtered the output (finish-reason CONTENT_FILTERED)"
+            if response.headers.get("finish-reason", "").upper() == "CONTENT_FILTERED"
+            else None
+        )
         image = image_from_response(response, provider=self.name, model=req.model)
         seed = response.headers.get("seed", "")
         return Finished(
-            (image,), _http.request_id(response), None, int(seed) if seed.isdigit() else None
+            (image,),
+            _http.request_id(response),
+            None,
+            int(seed) if seed.isdigit() else None,
+            filtered=filtered,
         )
 
     async def probe(self, key: ApiKey) -> KeyStatus:

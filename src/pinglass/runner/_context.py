@@ -12,7 +12,7 @@ from typing import TypeVar
 from pinglass.catalog import ModelEntry
 from pinglass.errors import ProviderError, RateLimited, Transient
 from pinglass.money import Budget
-from pinglass.providers.base import Provider
+from pinglass.providers.base import GenerationRequest, Provider
 from pinglass.runner.events import CostUpdated, Event, JobRetrying, Observer
 from pinglass.runner.journal import (
     CancelledRecord,
@@ -51,8 +51,9 @@ class EngineConfig:
     """Longest backoff between two tries, in seconds."""
     breaker_threshold: int = 8
     """Consecutive transient create failures that mark a provider down for the run."""
-    remote_failures: int = 2
-    """Jobs the provider reports as failed that may be re-created, per image."""
+    remote_failures: int | None = None
+    """Times a job the provider failed is made again on one model before the next provider of
+    the chain (``--retry-failed``); ``None``: the ``retry_failed`` setting."""
     cancel_timeout: float = 5.0
     """Seconds a best-effort remote cancel may take on a second Ctrl-C."""
     reattach_slack: float = 120.0
@@ -90,14 +91,32 @@ class RunContext:
     wall: Callable[[], float] = time.time
     retries: int = 0
     in_flight: set[int] = field(default_factory=set)
+    money_moved: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set (and replaced) whenever the budget changes; jobs waiting for room await it."""
+
+    @property
+    def retry_failed(self) -> int:
+        """Times a failed job is made again on one model (``--retry-failed``)."""
+        configured = self.config.remote_failures
+        return self.settings.retry_failed if configured is None else configured
+
+    def request_for(self, job: Job, entry: ModelEntry) -> GenerationRequest:
+        """``job``'s request on ``entry`` with the run's settings (the safety checker switch)."""
+        return job.request_for(entry, safety_checker=self.settings.safety_checker)
 
     def emit(self, event: Event) -> None:
         """Send ``event`` to the observer."""
         self.observer(event)
 
     def cost_updated(self) -> None:
-        """Tell the observer what is spent and reserved now."""
+        """Tell the observer what is spent and reserved now; wake jobs waiting for room."""
         self.emit(CostUpdated(spent=self.budget.spent, reserved=self.budget.reserved))
+        self.money_moved.set()
+        self.money_moved = asyncio.Event()
+
+    async def budget_moved(self) -> None:
+        """Wait until the budget changes (a reservation settled, released or kept)."""
+        await self.money_moved.wait()
 
     def on_retry(self, index: int, provider: str) -> OnRetry:
         """A retry callback for job ``index``: counts it, pauses the provider on a 429."""

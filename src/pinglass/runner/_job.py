@@ -12,11 +12,17 @@ RateLimited, Transient not accepted retried by policy A (whole provider paused  
 Transient maybe_accepted (create)   never re-sent blindly: re-attach with         keep
                                     ``find_submitted``; nothing found → sent once
                                     more; cannot look up → failed ``ambiguous``
-ContentRejected / InvalidRequest    final for this image                          release
-                                    (settle when the provider bills failed jobs)
-RemoteJobFailed, not billed         re-created as a new job, at most              release
-                                    ``remote_failures`` times, then failed
-RemoteJobFailed, billed             final for this image                          settle
+ContentRejected / InvalidRequest    final for this image (a failure about the     release
+                                    input or the prompt)                          (settle when
+                                                                                  billed)
+RemoteJobFailed (a model error, a   made again as a new job on the same model at   release,
+deadline; Replicate ``canceled``)   most ``--retry-failed`` times, then on the     or settle
+                                    next provider; every attempt's cost is         when billed
+                                    counted in the row, and every attempt
+                                    reserves within ``--max-cost``
+output the provider's safety        billed: counted, the image kept under         settle
+checker flagged (``filtered``)      ``filtered/``; the prompt made once more
+                                    with another seed; a second flag is final
 poll unreachable / timed out        failed, remote id stays pending in the        keep
                                     journal: a re-run re-attaches to it
 download failed / not an image      failed (``invalid_response`` for non-images); settle
@@ -25,7 +31,13 @@ image cannot be written (OSError)   failed ``io``; re-fetched on a re-run       
 stop set (first Ctrl-C)             no new create or fallback; ``not_run``        release
 cancelled (second Ctrl-C)           remote job cancelled where possible; a        release
                                     re-run polls it once, else makes it anew
+… while its create was in flight    reported ``interrupted``, possibly billed at   keep
+(sent, no answer yet)               the catalog price; a re-run looks for it
 ==================================  ============================================  ==========
+
+Money is reserved at the most an attempt can cost: a per-second model's rate × the deadline it
+is sent with (Replicate ``Cancel-After``), so committed plus in-flight worst cases never pass
+``--max-cost``; settling books the billed figure (or the estimate) and frees the rest.
 
 How a create is sent once is :mod:`._remote`'s rule; a job an earlier run left unfinished starts
 from the journal instead (:mod:`._resume`).
@@ -34,6 +46,7 @@ from the journal instead (:mod:`._resume`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 from decimal import Decimal
 
@@ -51,10 +64,11 @@ from pinglass.errors import (
     RemoteJobFailed,
     Transient,
 )
-from pinglass.money import ZERO, BudgetExceeded, Reservation
+from pinglass.money import ZERO, BudgetExceeded, Reservation, usd
 from pinglass.pricing import CostSource, billed_cost
 from pinglass.providers.base import Finished, Pending
 from pinglass.run_folder import RunFolder
+from pinglass.runner._billing import failure_charge
 from pinglass.runner._context import ProviderRun, RunContext
 from pinglass.runner._remote import Attempt, cancel_remote, create_once, poll_until_done
 from pinglass.runner.events import JobFinished, JobPolling, JobStarted
@@ -62,10 +76,13 @@ from pinglass.runner.files import image_extension, write_atomic
 from pinglass.runner.keys import shown_key
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageError, ImageResult, ImageStatus
-from pinglass.runner.retry import is_billed_failure
 from pinglass.secrets import ApiKey, redact
 
 __all__ = ["JobRunner", "Step"]
+
+FILTERED_SEED_STEP = 1_000_003
+"""Added to the seed when a flagged output's prompt is made once more (a prime), so a model
+that is deterministic for a seed does not return the same flagged image."""
 
 
 class Step(enum.Enum):
@@ -84,6 +101,15 @@ class JobRunner:
         self.sent = 0
         """Create requests actually sent for this job in this run."""
         self.remote_failures = 0
+        self.filtered = 0
+        """Outputs of this job the provider's safety checker flagged in this run."""
+        self.carried = ZERO
+        """USD of this job's earlier attempts in this run (billed failures, flagged outputs):
+        the row counts every attempt, not only the last."""
+        self.carried_error: ImageError | None = None
+        """The error row of the last attempt carried into the next one (its note included)."""
+        self.creating: Attempt | None = None
+        """The attempt whose create request is out with no answer yet."""
         self.started: float | None = None
         self.last_error: ProviderError | None = None
         self.res = Reservation(None, ZERO)
@@ -102,6 +128,8 @@ class JobRunner:
         except asyncio.CancelledError:
             if self.live is not None:
                 await cancel_remote(self.ctx, self.job, self.live)
+            elif self.creating is not None:
+                self._cut_off(self.creating)
             raise
         finally:
             self.release()
@@ -134,13 +162,13 @@ class JobRunner:
         job = self.job
         if self.ctx.stop.is_set():
             return self._stopped()
-        price, req = job.price_on(entry), job.request_for(entry)
+        price, req = job.price_on(entry), self.ctx.request_for(job, entry)
+        if self.filtered and req.seed is not None:  # made once more: not the same image
+            req = dataclasses.replace(req, seed=(req.seed + FILTERED_SEED_STEP) % 2**31)
         att = Attempt(entry.provider, entry.model, lane, key, price, req)
-        try:
-            self.res = self.ctx.budget.reserve(att.price)
-        except BudgetExceeded as exc:
-            status: ImageStatus = "not_run" if self.sent == 0 else "failed"
-            return self.finish(self.result(status, att, error=ImageError("budget", str(exc))))
+        refused = await self._reserve(entry, att)
+        if refused is not None:
+            return refused
         self.ctx.emit(JobStarted(job.index, job.prompt_id, att.provider, att.model, shown_key(key)))
         try:
             outcome = await self._submit(att)
@@ -154,13 +182,38 @@ class JobRunner:
             self._drop(exc)
             return Step.NEXT_PROVIDER
         except ProviderError as exc:
-            if is_billed_failure(exc, att.prov):
-                return self.finish(self._billed_failure(att, exc))
-            self._drop(exc)
-            if isinstance(exc, RemoteJobFailed):
-                return Step.NEXT_PROVIDER
-            return self.finish(self.failed(att, exc))
+            return self.job_failed(att, exc)
         return await self.complete(att, outcome)
+
+    async def _reserve(self, entry: ModelEntry, att: Attempt) -> ImageResult | None:
+        """Reserve the most ``att`` can cost; ``None`` once held, else the refusal's row.
+
+        A per-second model is bounded by its deadline: rate × deadline is reserved, and the
+        difference comes back when the job settles. While other jobs hold money this job waits
+        for it to move; with nothing else held, a per-second job whose worst case no longer fits
+        is sent with a shorter deadline that fits what is left, if that still covers its
+        typical time. So committed plus in-flight worst cases never pass ``--max-cost``.
+        """
+        ctx, budget = self.ctx, self.ctx.budget
+        worst = self.job.worst_price_on(entry)
+        while True:
+            amount = worst
+            if budget.cap is not None and not budget.holding and entry.unit == "second":
+                room = budget.cap - budget.committed
+                fits = int(room / entry.price) if entry.price > 0 else 0
+                typical = entry.typical_seconds or Decimal(10)
+                if room < worst and fits >= max(Decimal(5), typical) and att.req is not None:
+                    amount = usd(entry.price * fits)
+                    att.req = dataclasses.replace(att.req, deadline_s=fits)
+            try:
+                self.res = budget.reserve(amount)
+            except BudgetExceeded as exc:
+                if budget.holding and not ctx.stop.is_set():
+                    await ctx.budget_moved()  # others in flight: their money may come back
+                    continue
+                status: ImageStatus = "not_run" if self.sent == 0 else "failed"
+                return self.finish(self.result(status, att, error=ImageError("budget", str(exc))))
+            return None
 
     async def _submit(self, att: Attempt) -> Pending | Finished:
         self.ctx.in_flight.add(self.job.index)
@@ -169,8 +222,16 @@ class JobRunner:
 
         def sent() -> None:
             self.sent += 1
+            self.creating = att
 
-        return await create_once(self.ctx, self.job, att, on_send=sent)
+        try:
+            outcome = await create_once(self.ctx, self.job, att, on_send=sent)
+        except ProviderError:
+            self.creating = None
+            raise
+        # Cancelled while it was out, ``creating`` stays set: run() reports it possibly billed.
+        self.creating = None
+        return outcome
 
     async def complete(self, att: Attempt, outcome: Pending | Finished) -> ImageResult | Step:
         """Journal the remote id, poll a pending job, and deliver its image."""
@@ -200,20 +261,48 @@ class JobRunner:
         """The result (or the next step) after ``att``'s remote job could not be collected."""
         self.live = None
         if isinstance(exc, RemoteJobFailed | ContentRejected | InvalidRequest):
-            if is_billed_failure(exc, att.prov):
-                return self.finish(self._billed_failure(att, exc))
-            self._drop(exc)  # the provider answered: the job failed and made no image
-            remade = self.remote_failures < self.ctx.config.remote_failures
-            if isinstance(exc, RemoteJobFailed) and remade:
-                self.remote_failures += 1
-                self.ctx.record_result(self.job, self.failed(att, exc))
-                return Step.AGAIN
-            return self.finish(self.failed(att, exc))
+            return self.job_failed(att, exc)
         self.res.keep()  # its fate is unknown: it may still run and bill
         note = "; it may still finish: run again into the same folder to collect it"
         return self.finish(self.failed(att, exc, note=note), recoverable=True)
 
-    async def deliver(self, att: Attempt, outcome: Finished) -> ImageResult:
+    def job_failed(self, att: Attempt, exc: ProviderError) -> ImageResult | Step:
+        """The provider answered that ``att`` failed: count it where billed, then decide.
+
+        Only a failure about the input (``InvalidRequest``) or the prompt (``ContentRejected``)
+        is final at once. A job that failed on the provider's side (``RemoteJobFailed``) is made
+        again on the same model up to ``--retry-failed`` times, then on the next provider of the
+        chain; the reservation of each new attempt keeps the total under ``--max-cost``.
+        """
+        self.live = None
+        failed = self.count_failed(att, exc)
+        self.last_error = exc
+        if not isinstance(exc, RemoteJobFailed) or self.ctx.stop.is_set():
+            return self.finish(failed)
+        self.carry(failed)
+        if self.remote_failures < self.ctx.retry_failed:
+            self.remote_failures += 1
+            return Step.AGAIN
+        self.remote_failures = 0  # the next provider gets its own tries
+        return Step.NEXT_PROVIDER
+
+    def count_failed(self, att: Attempt, exc: ProviderError) -> ImageResult:
+        """The failed row for ``att``: settled at what it cost where billed, else released."""
+        entry = self.ctx.entry_for(att.provider, att.model)
+        charge = failure_charge(exc, att.prov, entry)
+        if charge is None:
+            self._drop(exc)  # the provider answered: the job failed and made no image
+            return self.failed(att, exc)
+        cost = self.settle(att, charge.amount)
+        return self.failed(att, exc, cost=cost, cost_source=charge.source, note=charge.note)
+
+    def carry(self, attempt: ImageResult) -> None:
+        """Journal an attempt that another one follows; its cost goes into the final row."""
+        self.ctx.record_result(self.job, attempt)
+        self.carried += attempt.cost_usd
+        self.carried_error = attempt.error
+
+    async def deliver(self, att: Attempt, outcome: Finished) -> ImageResult | Step:
         """Download the first image, settle the money and write the file atomically."""
         ctx = self.ctx
         # Priced with the entry the estimate used ([prices] overrides included).
@@ -233,21 +322,53 @@ class JobRunner:
             data = image.data or b""
             ext = image_extension(data, provider=att.provider)
         except ProviderError as exc:
-            cost = self.res.settle(billed)  # the image was made, so it was billed
+            cost = self.settle(att, billed)  # the image was made, so it was billed
             recoverable = att.remote_id is not None and not isinstance(exc, InvalidRequest)
             failed = self.failed(att, exc, cost=cost, cost_source=source)
             return self.finish(failed, recoverable=recoverable)
+        if outcome.filtered is not None:
+            return self._filtered(att, outcome.filtered, data, ext, billed, source)
         rel = RunFolder.image_file(self.job.stem, ext)
-        cost = self.res.settle(billed)
+        cost = self.settle(att, billed)
         try:
             write_atomic(ctx.out_dir / rel, data)
         except OSError as exc:  # disk full, permissions: paid for, so keep it re-fetchable
             err = ImageError("io", f"could not write {rel}: {exc.strerror or exc}")
             failed = self.result("failed", att, error=err, cost=cost, cost_source=source)
             return self.finish(failed, recoverable=att.remote_id is not None)
-        seed = outcome.seed if outcome.seed is not None else self.job.seed
+        seed = outcome.seed if outcome.seed is not None else None
         ok = self.result("succeeded", att, file=rel, cost=cost, cost_source=source, seed=seed)
         return self.finish(ok)
+
+    def _filtered(
+        self,
+        att: Attempt,
+        why: str,
+        data: bytes,
+        ext: str,
+        billed: Decimal | None,
+        source: CostSource,
+    ) -> ImageResult | Step:
+        """A billed output the provider's safety checker flagged: count it, keep it aside.
+
+        It is never delivered as the portrait. The prompt is made once more with another seed
+        (reserved within the budget, like every attempt); a second flagged output is final.
+        """
+        cost = self.settle(att, billed)
+        self.filtered += 1
+        rel = f"filtered/{self.job.stem}" + (f"~{self.filtered}" if self.filtered > 1 else "")
+        rel += f".{ext}"
+        try:
+            write_atomic(self.ctx.out_dir / rel, data)
+            kept = f"; kept as {rel}"
+        except OSError as exc:
+            kept = f"; could not keep it ({exc.strerror or exc})"
+        err = ImageError("content_filtered", redact(f"{why}; billed and counted{kept}"))
+        failed = self.result("failed", att, error=err, cost=cost, cost_source=source)
+        if self.filtered > 1 or self.ctx.stop.is_set():
+            return self.finish(failed)
+        self.carry(failed)
+        return Step.AGAIN
 
     # -- money and results --------------------------------------------------------------
 
@@ -260,15 +381,36 @@ class JobRunner:
         self.last_error = exc
         self.release()
 
-    def _billed_failure(self, att: Attempt, exc: ProviderError) -> ImageResult:
-        """A job that ran and failed where the provider bills compute time: count it."""
-        self.last_error = exc
-        cost = self.res.settle()
-        note = f" ({att.provider} bills failed jobs: counted at the catalog estimate)"
-        return self.failed(att, exc, cost=cost, note=note)
+    def settle(self, att: Attempt, billed: Decimal | None) -> Decimal:
+        """Count ``att`` as paid: at ``billed`` when the provider said, else at its estimate.
+
+        The reservation may hold more (a per-second model's deadline); the rest comes back.
+        """
+        return self.res.settle(billed if billed is not None else att.price)
+
+    def _cut_off(self, att: Attempt) -> None:
+        """A second Ctrl-C cut ``att``'s create off after it was sent: possibly billed.
+
+        Nobody knows whether the provider took it, so it is reported at the catalog price with
+        a note (not ``not_run`` at $0), the money stays reserved, and the intent record stays
+        open: a re-run looks for the job where the provider can list them.
+        """
+        if att.price == ZERO:
+            return  # a free model: nothing to count, and a re-run simply sends it again
+        if self.res.open:
+            self.res.keep()
+        err = ImageError(
+            "interrupted",
+            f"stopped by a second Ctrl-C while the create was being sent to {att.provider}: it"
+            f" may have been billed, counted at the catalog price (about ${att.price})",
+        )
+        row = self.result("failed", att, error=err, cost=att.price, cost_source="catalog")
+        self.finish(row, recoverable=True)
 
     def finish(self, result: ImageResult, *, recoverable: bool = False) -> ImageResult:
-        """Journal ``result``, tell the observer, and return it."""
+        """Journal ``result`` (with every earlier attempt's cost), tell the observer, return it."""
+        if self.carried:
+            result = dataclasses.replace(result, cost_usd=result.cost_usd + self.carried)
         self.ctx.record_result(self.job, result, recoverable=recoverable)
         self.ctx.emit(JobFinished(result))
         return result
@@ -283,6 +425,8 @@ class JobRunner:
         exc = self.last_error
         if exc is None:
             err = ImageError("no_provider", "no provider in the chain has a usable key")
+        elif self.carried_error is not None and self.carried_error.kind == exc.kind:
+            err = self.carried_error  # the last attempt's row, with what it counted and why
         else:
             err = ImageError(exc.kind, redact(exc.message))
         return self.finish(self.result("failed", None, error=err))
@@ -325,7 +469,7 @@ class JobRunner:
             model=att.model if att else None,
             key=shown_key(att.key) if att else None,
             reference=refs[0] if refs else None,
-            seed=seed if seed is not None else job.seed,
+            seed=seed if seed is not None else att.req.seed if att and att.req else job.seed,
             attempts=self.sent,
             latency_s=latency,
             cost_usd=cost,

@@ -60,14 +60,14 @@ class ResumedJob(JobRunner):
             # A job we cancelled is looked at once: it finished after all, or it is over.
             outcome = await self.poll(att, attempts=1 if cancelled else None)
         except ProviderError as exc:
-            if cancelled:
+            if cancelled:  # over; a canceled job still bills the time it ran, where billed
                 self.live = None
-                self.release()
-                self.ctx.record_result(self.job, self.failed(att, exc))
+                self.carry(self.count_failed(att, exc))
                 return None
             step = self.poll_failed(att, exc)
             return step if isinstance(step, ImageResult) else None
-        return await self.deliver(att, outcome)
+        done = await self.deliver(att, outcome)
+        return done if isinstance(done, ImageResult) else None
 
     async def _resume_intent(self, rec: IntentRecord) -> ImageResult | None:
         att = self._attempt_from(rec.target)
@@ -106,5 +106,5 @@ class ResumedJob(JobRunner):
         if key is None:
             return None
         entry = self.ctx.entry_for(target.provider, target.model)
-        req = self.job.request_for(entry) if entry is not None else None
+        req = self.ctx.request_for(self.job, entry) if entry is not None else None
         return Attempt(target.provider, target.model, lane, key, target.price, req)

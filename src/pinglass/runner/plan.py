@@ -55,9 +55,19 @@ class Job:
         """Output size: the preset's when set, else the model's default."""
         return (self.width or entry.width, self.height or entry.height)
 
-    def request_for(self, entry: ModelEntry) -> GenerationRequest:
-        """The provider request for this job on ``entry``."""
+    def request_for(self, entry: ModelEntry, *, safety_checker: bool = True) -> GenerationRequest:
+        """The provider request for this job on ``entry``.
+
+        ``safety_checker`` (``--safety-checker/--no-safety-checker``) reaches the model's own
+        switch where the catalog names one (``safety_checker_input``), and every adapter that
+        has a switch of its own (fal's ``enable_safety_checker``).
+        """
         width, height = self.size_for(entry)
+        params = {**entry.params, **self.params}
+        switch = entry.safety_checker_input
+        if switch is not None:
+            params[switch] = not safety_checker if switch.startswith("disable") else safety_checker
+        deadline = entry.deadline_seconds
         return GenerationRequest(
             prompt=self.prompt,
             model=entry.vendor_id,
@@ -69,15 +79,22 @@ class Job:
             guidance=self.guidance,
             steps=self.steps,
             identity_weight=self.identity_weight,
-            params={**entry.params, **self.params},
+            params=params,
             reference_field=entry.reference_field,
             many_references=entry.references == "many",
             price_unit=entry.unit,
+            timeout_s=entry.timeout_s,
+            deadline_s=None if deadline is None else int(deadline),
+            safety_checker=safety_checker,
         )
 
     def price_on(self, entry: ModelEntry) -> Decimal:
         """Estimated USD for this job on ``entry``."""
         return usd(entry.price_per_image(*self.size_for(entry)))
+
+    def worst_price_on(self, entry: ModelEntry) -> Decimal:
+        """The most this job can cost on ``entry`` (USD): what one paid attempt reserves."""
+        return usd(entry.worst_price_per_image(*self.size_for(entry)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +106,7 @@ class Estimate:
     per_image_usd: Decimal
     total_usd: Decimal
     worst_case_usd: Decimal
-    """If every image fell back to the dearest model in the chain."""
+    """If every image fell back to the dearest model in the chain and ran to its deadline."""
     entry: ModelEntry
     reused: int = 0
 
@@ -135,7 +152,8 @@ class Plan:
         todo = [j for j in self.jobs if j.index not in set(skip)]
         first = self.chain[0]
         total = sum((j.price_on(first) for j in todo), ZERO)
-        worst = sum((max(j.price_on(e) for e in self.chain) for j in todo), ZERO)
+        # the dearest model of the chain, a per-second one at its deadline (Cancel-After)
+        worst = sum((max(j.worst_price_on(e) for e in self.chain) for j in todo), ZERO)
         per = todo[0].price_on(first) if todo else usd(first.price_per_image())
         return Estimate(
             images=len(todo),
