@@ -1,12 +1,17 @@
-"""Every image the user asked for (issue 12): real CLI runs against the loopback Replicate stand-in.
+"""Every image asked for, and every billed attempt counted (issue 12), over the real CLI.
 
-``server.creates`` counts what Replicate would bill, so "23 of 23" and "the failed attempt's
-cost is counted" are measured, not inferred.
+Real CLI processes against the loopback Replicate stand-in: ``server.creates`` counts what
+Replicate would bill, so "23 of 23", "the failed attempt's cost is counted" and "creates in
+flight at a second Ctrl-C are counted" are measured, not inferred.
 """
 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +103,44 @@ def test_retry_failed_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
     assert result.code == 2, result.output
     assert "--retry-failed 9: must be between 0 and 5" in result.output
     assert not (out / "report.json").exists()
+
+
+def test_a_second_ctrl_c_counts_the_creates_in_flight_then_a_rerun_pays_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    """Row 4: creates sent with no answer yet are possibly billed, not ``not_run`` at $0."""
+    out = tmp_path / "run"
+    args = _generate(tmp_path, write_tiny_preset(tmp_path), out, "--concurrency", "3")
+    with StandIn(latency=60, max_life=180) as server:  # each create is held (Prefer: wait)
+        env = _env(server)
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "pinglass", *args],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while sum(server.creates.values()) < 3:
+            assert time.monotonic() < deadline, "the run never sent its creates"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 130, stderr[-2000:]
+        report = json.loads((out / "report.json").read_text())
+        rows = report["images"]
+        assert [r["status"] for r in rows] == ["failed"] * 3
+        assert {r["error"]["kind"] for r in rows} == {"interrupted"}
+        assert all("may have been billed" in r["error"]["message"] for r in rows)
+        assert [(r["cost_usd"], r["cost_source"]) for r in rows] == [(PRICE, "catalog")] * 3
+        assert report["totals"]["cost_usd"] == pytest.approx(3 * PRICE)
+        server.latency = 0.05  # the three predictions have finished at the provider
+        again = run_cli(tmp_path, *args, env=env, timeout=300)
+    assert again.code == 0, again.output
+    assert [r["status"] for r in json.loads(again.stdout)["images"]] == ["succeeded"] * 3
+    assert sorted(server.creates.values()) == [1, 1, 1]  # found again, never paid twice

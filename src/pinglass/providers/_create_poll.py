@@ -145,4 +145,7 @@ class CreatePollProvider(Provider):
             return Pending(remote_id)
         if state == "succeeded":
             return await self.parse_output(body, remote_id, key)
-        raise self.failure(body, remote_id)
+        error = self.failure(body, remote_id)
+        if error.request_id is None:  # the job's id goes with it (a create can answer failed)
+            error.request_id = remote_id
+        raise error

@@ -275,6 +275,8 @@ class JobRunner:
         chain; the reservation of each new attempt keeps the total under ``--max-cost``.
         """
         self.live = None
+        if att.remote_id is None and isinstance(exc, RemoteJobFailed):
+            att.remote_id = exc.request_id  # a create that answered with a failed job
         failed = self.count_failed(att, exc)
         self.last_error = exc
         if not isinstance(exc, RemoteJobFailed) or self.ctx.stop.is_set():
