@@ -56,6 +56,7 @@ def test_no_key_leaks_from_a_run_full_of_errors(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["generate", str(refs), "--preset", str(write_tiny_preset(tmp_path))]
     args += ["--provider", "replicate", "--out", str(out), "--concurrency", "1"]
+    args += ["--retry-failed", "0"]  # the failed prediction stays failed: its row is reported
     with StandIn(latency=0.1, faults=FAULTS, dead=[CANARY], echo_auth=True) as server:
         result = run_cli(tmp_path, *args, "--yes", "--verbose", "--json", env=_env(server))
     assert server.echoes >= 3  # the 401s, the 429 and the 500 all quoted a key

@@ -66,6 +66,5 @@ def failure_charge(
         amount, source = billed_cost(entry, Billed(quantity[0], unit))
         if amount is not None:
             return FailureCharge(amount, source, f" ({name} bills the time it ran: counted)")
-    return FailureCharge(
-        None, "catalog", f" ({name} may bill failed jobs: counted at the estimate)"
-    )
+    note = f" ({name} may bill failed jobs: counted at the catalog estimate)"
+    return FailureCharge(None, "catalog", note)

@@ -106,8 +106,8 @@ class JobRunner:
         self.carried = ZERO
         """USD of this job's earlier attempts in this run (billed failures, flagged outputs):
         the row counts every attempt, not only the last."""
-        self.carried_error: ImageError | None = None
-        """The error row of the last attempt carried into the next one (its note included)."""
+        self.carried_row: ImageResult | None = None
+        """The row of the last attempt carried into the next one (its error note included)."""
         self.creating: Attempt | None = None
         """The attempt whose create request is out with no answer yet."""
         self.started: float | None = None
@@ -302,7 +302,7 @@ class JobRunner:
         """Journal an attempt that another one follows; its cost goes into the final row."""
         self.ctx.record_result(self.job, attempt)
         self.carried += attempt.cost_usd
-        self.carried_error = attempt.error
+        self.carried_row = attempt
 
     async def deliver(self, att: Attempt, outcome: Finished) -> ImageResult | Step:
         """Download the first image, settle the money and write the file atomically."""
@@ -427,9 +427,13 @@ class JobRunner:
         exc = self.last_error
         if exc is None:
             err = ImageError("no_provider", "no provider in the chain has a usable key")
-        elif self.carried_error is not None and self.carried_error.kind == exc.kind:
-            err = self.carried_error  # the last attempt's row, with what it counted and why
         else:
+            last = self.carried_row
+            if last is not None and last.error is not None and last.error.kind == exc.kind:
+                # No attempt followed the last one that failed: its row (provider, key, remote
+                # id, what it counted and why) is the result; finish() adds every attempt's cost.
+                row = dataclasses.replace(last, cost_usd=ZERO, attempts=self.sent)
+                return self.finish(row)
             err = ImageError(exc.kind, redact(exc.message))
         return self.finish(self.result("failed", None, error=err))
 
