@@ -196,3 +196,25 @@ def test_committed_never_exceeds_cap_over_random_sequences() -> None:
             assert b.reserved == sum((r.amount for r in open_res), ZERO)
             assert b.spent == expected_spent
             assert b.reserved >= ZERO
+
+
+async def _changes(budget: Budget, seen: list[str]) -> None:
+    await budget.changed()
+    seen.append("moved")
+
+
+@pytest.mark.anyio
+async def test_changed_wakes_a_waiter_when_money_moves_and_holding_counts_open() -> None:
+    """A job waiting for room wakes when any reservation of the (shared) budget ends."""
+    import asyncio
+
+    budget = Budget(cap=Decimal("1"))
+    first = budget.reserve(Decimal("0.6"))
+    assert budget.holding == 1
+    seen: list[str] = []
+    waiter = asyncio.create_task(_changes(budget, seen))
+    await asyncio.sleep(0)
+    assert seen == []
+    first.settle(Decimal("0.2"))
+    await waiter
+    assert seen == ["moved"] and budget.holding == 0 and budget.spent == Decimal("0.2")

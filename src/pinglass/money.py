@@ -8,6 +8,7 @@ released when the provider did not bill, or kept when nobody can tell yet.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -117,6 +118,7 @@ class Budget:
     spent: Decimal = ZERO
     reserved: Decimal = ZERO
     _open: list[Reservation] = field(default_factory=list)
+    _moved: asyncio.Event | None = None
 
     @property
     def committed(self) -> Decimal:
@@ -163,6 +165,18 @@ class Budget:
             self.spent += spent
         self._changed()
 
+    async def changed(self) -> None:
+        """Wait until ``spent`` or ``reserved`` changes next (a job waiting for room).
+
+        Lives on the budget, not on a run, so batches that share one budget wake each other.
+        """
+        if self._moved is None:
+            self._moved = asyncio.Event()
+        await self._moved.wait()
+
     def _changed(self) -> None:
+        if self._moved is not None:
+            self._moved.set()
+            self._moved = None
         if self.on_change is not None:
             self.on_change()

@@ -91,8 +91,6 @@ class RunContext:
     wall: Callable[[], float] = time.time
     retries: int = 0
     in_flight: set[int] = field(default_factory=set)
-    money_moved: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set (and replaced) whenever the budget changes; jobs waiting for room await it."""
 
     @property
     def retry_failed(self) -> int:
@@ -109,14 +107,8 @@ class RunContext:
         self.observer(event)
 
     def cost_updated(self) -> None:
-        """Tell the observer what is spent and reserved now; wake jobs waiting for room."""
+        """Tell the observer what is spent and reserved now."""
         self.emit(CostUpdated(spent=self.budget.spent, reserved=self.budget.reserved))
-        self.money_moved.set()
-        self.money_moved = asyncio.Event()
-
-    async def budget_moved(self) -> None:
-        """Wait until the budget changes (a reservation settled, released or kept)."""
-        await self.money_moved.wait()
 
     def on_retry(self, index: int, provider: str) -> OnRetry:
         """A retry callback for job ``index``: counts it, pauses the provider on a 429."""

@@ -191,7 +191,7 @@ class JobRunner:
         A per-second model is bounded by its deadline: rate × deadline is reserved, and the
         difference comes back when the job settles. While other jobs hold money this job waits
         for it to move; with nothing else held, a per-second job whose worst case no longer fits
-        is sent with a shorter deadline that fits what is left, if that still covers its
+        is sent with a shorter deadline that fits what is left, if that is still twice its
         typical time. So committed plus in-flight worst cases never pass ``--max-cost``.
         """
         ctx, budget = self.ctx, self.ctx.budget
@@ -202,14 +202,16 @@ class JobRunner:
                 room = budget.cap - budget.committed
                 fits = int(room / entry.price) if entry.price > 0 else 0
                 typical = entry.typical_seconds or Decimal(10)
-                if room < worst and fits >= max(Decimal(5), typical) and att.req is not None:
+                # only a deadline with room over the typical time: one that ends at the typical
+                # time is likely cancelled after billing it all, with no image
+                if room < worst and fits >= max(Decimal(5), 2 * typical) and att.req is not None:
                     amount = usd(entry.price * fits)
                     att.req = dataclasses.replace(att.req, deadline_s=fits)
             try:
                 self.res = budget.reserve(amount)
             except BudgetExceeded as exc:
                 if budget.holding and not ctx.stop.is_set():
-                    await ctx.budget_moved()  # others in flight: their money may come back
+                    await budget.changed()  # others in flight: their money may come back
                     continue
                 status: ImageStatus = "not_run" if self.sent == 0 else "failed"
                 return self.finish(self.result(status, att, error=ImageError("budget", str(exc))))
