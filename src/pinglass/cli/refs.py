@@ -44,18 +44,20 @@ def refs_command(
     """
     output = make_output(json_output=json_output, quiet=quiet)
     with exit_on_error(output):
-        from rich.markup import escape
+        from pinglass.refs import Scoring
 
-        from pinglass.identity.outputs import setup as identity_setup
-        from pinglass.refs import score_folder
-        from pinglass.settings import load_settings
+        # The photos start on the worker threads first; settings, the identity extra and the
+        # report's models load on this thread meanwhile (all three are pure start-up cost).
+        with Scoring(folder, workers=workers) as scoring:
+            from rich.markup import escape
 
-        settings = load_settings()
-        enabled = not (no_identity or settings.no_identity)
-        identity = identity_setup(settings.identity_threshold, enabled=enabled)
-        report = score_folder(
-            folder, workers=workers, face_check=identity.check, detector=identity.detector
-        )
+            from pinglass.identity.outputs import setup as identity_setup
+            from pinglass.settings import load_settings
+
+            settings = load_settings()
+            enabled = not (no_identity or settings.no_identity)
+            identity = identity_setup(settings.identity_threshold, enabled=enabled)
+            report = scoring.finish(face_check=identity.check, detector=identity.detector)
         if identity.reason and not json_output:
             output.info(f"[dim]{escape(identity.reason)}[/]")
         if json_output:

@@ -15,20 +15,28 @@ cascades), :mod:`.metrics` (measures on the face crop), :mod:`.dedupe` (pHash),
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pinglass.errors import RefsError
 from pinglass.refs.analysis import Analysis, Detector, analyse_photo
-from pinglass.refs.checks import CheckOutcome, FaceCheck, FacePhoto
 from pinglass.refs.decode import IMAGE_SUFFIXES
 from pinglass.refs.dedupe import DUPLICATE_DISTANCE, hamming
-from pinglass.refs.models import RefScore, RefsReport, RejectedReason
 from pinglass.refs.prepare import prepare
-from pinglass.refs.scoring import Verdict, evaluate, set_sharpness
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from pinglass.refs.checks import CheckOutcome, FaceCheck, FacePhoto
+    from pinglass.refs.faces import Box
+    from pinglass.refs.models import RefScore, RefsReport, RejectedReason
+    from pinglass.refs.scoring import Verdict
 
 __all__ = [
     "CheckOutcome",
@@ -38,11 +46,31 @@ __all__ = [
     "RefScore",
     "RefsReport",
     "RejectedReason",
+    "Scoring",
     "list_photos",
     "prepare",
     "score_folder",
     "select",
 ]
+
+# The pydantic models (and the modules built on them) load on first use, not with the package:
+# building the model classes takes longer than decoding a photo, so `pinglass refs` starts the
+# photos first (see Scoring) and lets the models load meanwhile.
+_LAZY = {
+    "CheckOutcome": "pinglass.refs.checks",
+    "FaceCheck": "pinglass.refs.checks",
+    "FacePhoto": "pinglass.refs.checks",
+    "RefScore": "pinglass.refs.models",
+    "RefsReport": "pinglass.refs.models",
+    "RejectedReason": "pinglass.refs.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 def list_photos(folder: Path) -> list[Path]:
@@ -96,23 +124,79 @@ def score_folder(
 
     Raises :class:`~pinglass.errors.RefsError` when the folder itself cannot be used.
     """
-    photos = list_photos(folder)
-    with (
-        _single_threaded_cv2(workers),
-        ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pinglass-refs") as pool,
-    ):
-        analyses = list(pool.map(partial(analyse_photo, fallback=detector), photos))
-    reference = set_sharpness(analyses)
-    verdicts = {a.file: evaluate(a, reference) for a in analyses}
-    if face_check is not None:
-        _apply_check(folder, analyses, verdicts, face_check)
-    _mark_duplicates(analyses, verdicts)
-    return _report(analyses, verdicts)
+    with Scoring(folder, workers=workers) as scoring:
+        return scoring.finish(face_check=face_check, detector=detector)
+
+
+class Scoring:
+    """Scoring a folder, started at once: :func:`score_folder` in two steps.
+
+    The worker threads begin decoding and measuring when it is built, so the caller can load
+    what the end needs meanwhile (settings, the identity extra's models); :meth:`finish` hands
+    over the second-opinion detector and the face check and waits for the report. A photo with
+    no face found by the cascades waits for :meth:`finish` to know whether there is a detector.
+    Use as a context manager (or call :meth:`close`): leaving early cancels the photos not
+    started.
+
+    Raises :class:`~pinglass.errors.RefsError` when the folder itself cannot be used.
+    """
+
+    def __init__(self, folder: Path, *, workers: int = 2) -> None:
+        self.folder = folder
+        photos = list_photos(folder)
+        self._detector: Future[Detector | None] = Future()
+        self._stack = ExitStack()
+        self._stack.enter_context(_single_threaded_cv2(workers))
+        self._pool = self._stack.enter_context(
+            ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pinglass-refs")
+        )
+        analyse = partial(analyse_photo, fallback=self._fallback)
+        self._futures = [self._pool.submit(analyse, path) for path in photos]
+
+    def _fallback(self, gray: npt.NDArray[np.uint8]) -> list[Box]:
+        detector = self._detector.result()
+        return [] if detector is None else detector(gray)
+
+    def finish(
+        self, *, face_check: FaceCheck | None = None, detector: Detector | None = None
+    ) -> RefsReport:
+        """Wait for every photo, judge the set and return the report (see :func:`score_folder`)."""
+        from pinglass.refs.scoring import evaluate, set_sharpness
+
+        if not self._detector.done():
+            self._detector.set_result(detector)
+        analyses = [future.result() for future in self._futures]
+        # The threads end before the check runs: the identity extra forks worker processes,
+        # and a fork must not copy threads that may hold a lock.
+        self._stack.close()
+        reference = set_sharpness(analyses)
+        verdicts = {a.file: evaluate(a, reference) for a in analyses}
+        if face_check is not None:
+            _apply_check(self.folder, analyses, verdicts, face_check)
+        _mark_duplicates(analyses, verdicts)
+        return _report(analyses, verdicts)
+
+    def close(self) -> None:
+        """Cancel the photos not started and wait for the running ones. Idempotent."""
+        if not self._detector.done():
+            self._detector.set_result(None)
+        for future in self._futures:
+            future.cancel()
+        self._stack.close()
+
+    def __enter__(self) -> Scoring:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _apply_check(
     folder: Path, analyses: list[Analysis], verdicts: dict[str, Verdict], check: FaceCheck
 ) -> None:
+    from pinglass.refs.checks import FacePhoto
+    from pinglass.refs.scoring import Verdict
+
     candidates = [
         FacePhoto(a.file, folder / a.file, a.face_box, verdicts[a.file].score)
         for a in analyses
@@ -131,6 +215,8 @@ def _apply_check(
 
 def _mark_duplicates(analyses: list[Analysis], verdicts: dict[str, Verdict]) -> None:
     """Reject a photo whose face or frame hash matches a better-scoring usable photo's."""
+    from pinglass.refs.scoring import Verdict
+
     usable = [a for a in analyses if a.phash is not None and verdicts[a.file].reason is None]
     usable.sort(key=lambda a: (-verdicts[a.file].score, a.file))
     kept: list[tuple[str, int]] = []
@@ -164,6 +250,8 @@ def _closest(phash: int | None, kept: list[tuple[str, int]]) -> tuple[str, int] 
 
 
 def _report(analyses: list[Analysis], verdicts: dict[str, Verdict]) -> RefsReport:
+    from pinglass.refs.models import RefScore, RefsReport
+
     boxes = {a.file: a.face_box for a in analyses}
     order = sorted(verdicts, key=lambda f: (verdicts[f].reason is not None, -verdicts[f].score, f))
     refs: list[RefScore] = []
