@@ -26,12 +26,13 @@ _REDUCED = {
 }
 
 
-def decode_rgb(source: bytes | Path) -> np.ndarray | None:
+def decode_rgb(source: bytes | Path, *, working_side: int = WORKING_SIDE) -> np.ndarray | None:
     """Return the image as an ``(H, W, 3)`` uint8 RGB array, or ``None`` if it cannot be used.
 
     EXIF orientation is applied (OpenCV's default). ``None`` means unreadable, empty, truncated,
-    or larger than :data:`MAX_PIXELS`; images much larger than :data:`WORKING_SIDE` are decoded
-    reduced. Reads a path once; never raises for bad image content.
+    or larger than :data:`MAX_PIXELS`; images much larger than ``working_side`` are decoded
+    reduced (JPEG DCT scaling keeps the long side at least ``working_side`` px). Reads a path
+    once; never raises for bad image content.
 
     Raises:
         OSError: ``source`` is a path that cannot be read.
@@ -40,7 +41,7 @@ def decode_rgb(source: bytes | Path) -> np.ndarray | None:
     size = _header_size(data)
     if size is None or size[0] * size[1] > MAX_PIXELS:
         return None
-    flag = _REDUCED.get(reduction_factor(max(size), WORKING_SIDE), cv2.IMREAD_COLOR)
+    flag = _REDUCED.get(reduction_factor(max(size), working_side), cv2.IMREAD_COLOR)
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
     if bgr is None or bgr.size == 0:
         return None
