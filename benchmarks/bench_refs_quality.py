@@ -1,7 +1,7 @@
 """Benchmark: reference-scoring verdicts on a labelled matrix of public-domain portraits.
 
 Run: ``python benchmarks/bench_refs_quality.py [--identity]``. It builds the matrix of
-``tests/refs/quality_matrix.py`` (two portraits, each re-scaled, re-compressed, grained, blurred,
+``tests/refs/quality_matrix.py`` (three portraits, each re-scaled, re-compressed, grained, blurred,
 darkened, brightened, side-lit and composited; sources in ``tests/data/README.md``) in a
 temporary folder, scores every photo and prints:
 

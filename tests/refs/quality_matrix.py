@@ -53,6 +53,7 @@ class Base:
 BASES = (
     Base("astronaut", "astronaut.jpg", 95.0),
     Base("einstein", "einstein.jpg", 112.0),
+    Base("mona-lisa", "mona-lisa.jpg", 112.0),
 )
 
 
