@@ -165,3 +165,21 @@ def test_face_check_seam_can_reject(tmp_path: Path) -> None:
     assert sorted(check.seen) == ["IMG_0412.jpg", "IMG_0419.jpg"]  # only photos with a face
     assert refs["IMG_0419.jpg"].rejected_reason == "not_same_person"
     assert refs["IMG_0412.jpg"].rank == 1
+
+
+class PoseIsFine:
+    """A fake landmark check: measured the pose of every photo and found nothing to penalise."""
+
+    def __call__(self, photos: Sequence[FacePhoto]) -> Mapping[str, CheckOutcome]:
+        return {p.file: CheckOutcome(judged=frozenset({"pose"})) for p in photos}
+
+
+def test_a_check_that_judged_the_pose_overrules_the_eye_cascade(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE_REFS / "IMG_0419.jpg", tmp_path / "IMG_0419.jpg")  # eyes 12 deg off level
+    alone = _by_file(score_folder(tmp_path))["IMG_0419.jpg"]
+    assert any("head tilted" in p for p in alone.penalties)
+
+    judged = _by_file(score_folder(tmp_path, face_check=PoseIsFine()))["IMG_0419.jpg"]
+
+    assert not any("head tilted" in p for p in judged.penalties)
+    assert judged.score > alone.score

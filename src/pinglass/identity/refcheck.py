@@ -140,6 +140,7 @@ class IdentityCheck:
                 detail=verdict.reason,
                 penalties=penalties[file],
                 metrics=metrics[file],
+                judged=frozenset({"pose"}),
             )
         return outcomes
 

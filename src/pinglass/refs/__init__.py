@@ -205,7 +205,8 @@ def _apply_check(
     outcomes: Mapping[str, CheckOutcome] = check(candidates) if candidates else {}
     for file, outcome in outcomes.items():
         old = verdicts[file]
-        replaced = {p.kind for p in outcome.penalties if p.kind}  # a better judge of the same thing
+        # a better judge of the same thing
+        replaced = {p.kind for p in outcome.penalties if p.kind} | outcome.judged
         kept = tuple(p for p in old.penalties if not (p.kind and p.kind in replaced))
         penalties = tuple(sorted(kept + outcome.penalties, key=lambda p: -p.points))
         score = round(max(0.0, 100.0 - sum(p.points for p in penalties)), 1)

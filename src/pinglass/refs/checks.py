@@ -44,6 +44,10 @@ class CheckOutcome:
     detail: str | None = None
     penalties: tuple[Penalty, ...] = ()
     metrics: Mapping[str, MetricValue] = field(default_factory=dict)
+    judged: frozenset[str] = frozenset()
+    """Penalty kinds (``Penalty.kind``, e.g. ``pose``) this check measured itself: reference
+    scoring's own penalties of those kinds are dropped, also when the check found nothing to
+    penalise (a better judge of the same thing that says "fine" overrules a worse one)."""
 
 
 class FaceCheck(Protocol):
