@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,19 @@ DETECT_FACE_PX = 110
 _WORKER_CHECK: IdentityCheck | None = None  # the check a forked worker measures for
 
 
-def _measure_in_worker(photo: FacePhoto) -> tuple[Landmarks, float, np.ndarray] | None:
+Measured = tuple[Landmarks, float, np.ndarray] | None
+"""Landmarks, scale (analysed px per original px) and embedding of one photo, or None."""
+
+_POOL_GRACE_S = 20.0
+_PHOTO_BUDGET_S = 2.0  # a photo takes 0.1-0.2 s of CPU; ten times that is a stuck worker
+
+
+def _init_worker() -> None:
+    """OpenCV's thread pool is not copied by fork: a worker runs OpenCV on its own thread."""
+    cv2.setNumThreads(0)
+
+
+def _measure_in_worker(photo: FacePhoto) -> Measured:
     check = _WORKER_CHECK
     return None if check is None else check._measure(photo)  # noqa: SLF001 - our own worker
 
@@ -159,13 +171,40 @@ class IdentityCheck:
         global _WORKER_CHECK  # noqa: PLW0603 - read by the forked workers
         _WORKER_CHECK = self
         try:
-            context = mp.get_context("fork")
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
-                return list(pool.map(_measure_in_worker, photos))
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=mp.get_context("fork"),
+                initializer=_init_worker,
+            )
+        except OSError:
+            _WORKER_CHECK = None
+            return [self._measure(photo) for photo in photos]
+        late: set[Future[Measured]] = set()
+        try:
+            futures = [pool.submit(_measure_in_worker, photo) for photo in photos]
+            # A fork copies only the calling thread; in a process that had others (a test
+            # runner, an embedding host) a worker can wait forever on a lock copied held. Past
+            # a generous budget the photos left are measured here instead of hanging the run.
+            _done, late = wait(futures, timeout=_POOL_GRACE_S + _PHOTO_BUDGET_S * len(photos))
+            return [
+                self._finished(future) if future not in late else self._measure(photo)
+                for photo, future in zip(photos, futures, strict=True)
+            ]
         except (OSError, BrokenProcessPool):
             return [self._measure(photo) for photo in photos]
         finally:
             _WORKER_CHECK = None
+            if late:
+                for process in list(pool._processes.values()):  # noqa: SLF001 - stuck workers
+                    process.terminate()
+            pool.shutdown(wait=not late, cancel_futures=True)
+
+    @staticmethod
+    def _finished(future: Future[Measured]) -> Measured:
+        exc = future.exception()
+        if isinstance(exc, BrokenProcessPool):
+            raise exc
+        return None if exc is not None else future.result()
 
     def _measure(self, photo: FacePhoto) -> tuple[Landmarks, float, np.ndarray] | None:
         """Landmarks, scale (analysed px per original px) and embedding, or None."""

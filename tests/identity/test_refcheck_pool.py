@@ -1,0 +1,50 @@
+"""The identity check's worker processes: a stuck worker never hangs the run."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pinglass.identity import refcheck
+from pinglass.refs.checks import FacePhoto
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in mp.get_all_start_methods(), reason="the worker processes are forked"
+)
+
+
+class _Ready:
+    def ready(self) -> None:
+        return None
+
+
+def _stuck(photo: FacePhoto) -> refcheck.Measured:
+    time.sleep(60)
+    return None
+
+
+def test_photos_a_stuck_worker_holds_are_measured_in_this_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(refcheck, "_measure_in_worker", _stuck)  # what the forked workers run
+    monkeypatch.setattr(refcheck, "_POOL_GRACE_S", 0.5)
+    monkeypatch.setattr(refcheck, "_PHOTO_BUDGET_S", 0.1)
+    measured: list[str] = []
+
+    def here(self: Any, photo: FacePhoto) -> refcheck.Measured:
+        measured.append(photo.file)
+        return None
+
+    monkeypatch.setattr(refcheck.IdentityCheck, "_measure", here)
+    check = refcheck.IdentityCheck(_Ready(), workers=2)  # type: ignore[arg-type]
+    photos = [FacePhoto(f"p{i}.jpg", tmp_path / f"p{i}.jpg", (0, 0, 10, 10), 90.0) for i in (1, 2)]
+
+    start = time.monotonic()
+    assert check._measure_all(photos) == [None, None]
+
+    assert time.monotonic() - start < 10
+    assert measured == ["p1.jpg", "p2.jpg"]
