@@ -20,7 +20,7 @@ from pinglass.report.models import (
     Report,
     Totals,
 )
-from pinglass.report.write import ReportWriter
+from pinglass.report.write import ReportWriter, WriteTrouble
 from pinglass.secrets import ApiKey, redact
 
 
@@ -160,3 +160,24 @@ def test_rows_are_built_once_per_change() -> None:
     state.likeness["f2"] = Likeness(score=0.8, distance=0.3)  # a score arrives: that row again
     third = image_rows(jobs, state, cache)
     assert cache.built == 5 and third[1].likeness is not None and third[0] is first[0]
+
+
+def test_a_rewrite_the_disk_refuses_goes_to_on_error_and_is_tried_again(tmp_path: Path) -> None:
+    """Issue 12 row 7: a rewrite while a run goes never ends the run by itself."""
+    blocked = tmp_path / "out"
+    blocked.write_text("a file where the folder should be")  # every write here fails
+    failures: list[OSError] = []
+    writer = ReportWriter(blocked, lambda: _report([_row(1)]), on_error=failures.append)
+    writer.changed()
+    writer.flush()  # still dirty: tried again
+    assert len(failures) == 2 and writer.writes == 2
+    with pytest.raises(OSError):  # the final write is the caller's to handle
+        writer.write(_report([_row(1)]))
+    stopped: list[bool] = []
+    trouble = WriteTrouble(blocked, lambda: stopped.append(True))
+    trouble.report_failed(failures[0])
+    trouble.add("could not write images/01-a.png: No space left on device")
+    assert stopped == [True]
+    message = str(trouble.error())
+    assert message.startswith(f"--out {blocked}: could not write report.json: ")
+    assert "run the same command again" in message

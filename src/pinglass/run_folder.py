@@ -4,6 +4,8 @@
 
     OUT/
       images/NN-<prompt-id>.<ext>   the portraits, written atomically
+      images/.index.jsonl           what each image is (hash, prompt, remote id, cost); it
+                                    outlives a lost journal
       journal.jsonl                 every create and result, fsynced; a re-run resumes from it
       report.json                   the contract other tools read
       contact-sheet.jpg             every prompt's thumbnail, failures marked (48 per sheet;
@@ -41,6 +43,8 @@ class RunFolder:
     path: Path
 
     IMAGES: ClassVar[str] = "images"
+    IMAGE_INDEX: ClassVar[str] = "images/.index.jsonl"
+    """Relative to the folder; it moves with ``images/`` (``--fresh``)."""
     JOURNAL: ClassVar[str] = "journal.jsonl"
     REPORT: ClassVar[str] = "report.json"
     CONTACT_SHEET: ClassVar[str] = "contact-sheet.jpg"
@@ -55,6 +59,13 @@ class RunFolder:
         INDEX,
     )
     """Everything a run writes, in the order :meth:`set_aside` moves it."""
+
+    @classmethod
+    def default(cls, preset: str) -> RunFolder:
+        """The folder a run of ``preset`` writes to without ``--out``:
+        ``pinglass-out/<preset>-<local time>``."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - local time in a name
+        return cls(Path("pinglass-out") / f"{preset}-{stamp}")
 
     @property
     def images(self) -> Path:

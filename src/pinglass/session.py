@@ -27,7 +27,15 @@ from pinglass.catalog import Catalog, load_catalog
 from pinglass.chain import resolve_chain
 from pinglass.errors import BudgetRefused, RefsError, UsageError
 from pinglass.folder_lock import FolderLock
-from pinglass.history import FolderHistory, check_run_files, check_same_preset, read_history
+from pinglass.history import (
+    FolderHistory,
+    check_run_files,
+    check_same_preset,
+    folder_paid,
+    hold_folder,
+    keep_paid_images,
+    read_history,
+)
 from pinglass.jobs import preset_jobs
 from pinglass.money import ZERO, to_json, usd
 from pinglass.presets import Preset, load_preset
@@ -35,9 +43,10 @@ from pinglass.report import models as rm
 from pinglass.report.build import RunInfo, RunState, build_report
 from pinglass.report.gallery import write_gallery
 from pinglass.report.rows import RowCache
-from pinglass.report.write import ReportWriter, write_report
+from pinglass.report.write import ReportWriter, WriteTrouble, write_report
 from pinglass.rerolls import RerollState, run_rerolls
 from pinglass.run_folder import RunFolder
+from pinglass.run_seeds import earlier_base_seed
 from pinglass.runner.events import Event, JobFinished, NullObserver, Observer
 from pinglass.runner.plan import Estimate, Job, Plan
 from pinglass.runner.results import ImageResult, RunOutcome
@@ -135,7 +144,7 @@ class Session:
         Raises :class:`~pinglass.folder_lock.FolderBusy` (exit 2) while another live run uses it.
         """
         if self.lock is None:
-            self.lock = _lock(self.folder)
+            self.lock = hold_folder(self.folder)
 
     def close(self) -> None:
         """Give the output folder back to other runs. Safe to call twice."""
@@ -214,7 +223,7 @@ def prepare(
     warnings: list[str] = []
     subject, refs_dir, chain = subject_run(request, settings, catalog, keys)
     chain = chain or resolve_chain(request.providers, request.model, catalog, keys, warnings)
-    folder = _run_folder(request, preset)
+    folder = RunFolder(request.out) if request.out else RunFolder.default(preset.name)
     folder.check_writable()
 
     enabled = not (request.no_identity or settings.no_identity)
@@ -251,6 +260,8 @@ def prepare(
     references = tuple(prepare_reference(refs_dir, r) for r in chosen)
     identity.embed_references((r.name, r.data) for r in references)
     seed = request.seed
+    if seed is None and not request.fresh:  # a random-seed preset keeps its earlier draw
+        seed = earlier_base_seed(folder, preset)
     jobs = with_subject(
         preset_jobs(preset, references, seed=seed, only=request.only, preset_arg=request.preset),
         subject,
@@ -263,7 +274,7 @@ def prepare(
     )
     earlier = folder.path.is_dir() and not request.fresh
     # An earlier run's folder is held before its files are read; a new one when run() starts.
-    lock = _lock(folder) if folder.path.is_dir() else None
+    lock = hold_folder(folder) if folder.path.is_dir() else None
     try:
         history = FolderHistory()
         if earlier:
@@ -284,7 +295,7 @@ def prepare(
             estimate=plan.estimate(skip=list(history.previous)),
             previous=history.previous,
             warnings=warnings,
-            prior_folder_cost=history.paid,
+            prior_folder_cost=folder_paid(folder) if folder.path.is_dir() else ZERO,
             identity=identity,
             folder_extra=history.extra,
             lock=lock,
@@ -299,23 +310,6 @@ def _by_index(job: Job) -> int:
     return job.index
 
 
-def _run_folder(request: GenerateRequest, preset: Preset) -> RunFolder:
-    """``--out``, or ``pinglass-out/<preset>-<local time>``."""
-    if request.out is not None:
-        return RunFolder(request.out)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005 - local time in a name
-    return RunFolder(Path("pinglass-out") / f"{preset.name}-{stamp}")
-
-
-def _lock(folder: RunFolder) -> FolderLock:
-    """Hold ``folder`` for this process, creating it (a run is about to write there)."""
-    try:
-        folder.path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {folder.path}: cannot write there ({exc.strerror})") from None
-    return FolderLock.acquire(folder.path)
-
-
 def check_budget(session: Session) -> None:
     """Refuse (exit 3, ``report.json`` status ``refused``) when the estimate exceeds the cap.
 
@@ -326,7 +320,9 @@ def check_budget(session: Session) -> None:
     est = session.estimate
     if cap is not None and est.total_usd > cap:
         if not (session.request.fresh and session.folder.has_run()):
-            report = build_report(session.report_info(), RunState(), status="refused")
+            # Only this run was refused: what earlier runs made stays in the report.
+            state = RunState(results=_earlier_rows(session))
+            report = build_report(session.report_info(), state, status="refused")
             write_report(report, session.folder.path)
         raise BudgetRefused(
             f"estimated ${est.total_usd:.4f} for {est.images} images on {est.entry.key} exceeds "
@@ -334,6 +330,11 @@ def check_budget(session: Session) -> None:
             estimated_usd=est.total_usd,
             max_cost_usd=cap,
         )
+
+
+def _earlier_rows(session: Session) -> dict[int, ImageResult]:
+    """Job index -> the image an earlier run into the folder made (planned now or not)."""
+    return {**session.previous, **{j.index: r for j, r in session.folder_extra}}
 
 
 def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Report, RunOutcome]:
@@ -350,6 +351,8 @@ def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Repor
         session.lock_folder()
         if session.request.fresh:
             session.folder.set_aside()
+        else:  # a paid image the history does not vouch for is kept, never paid over
+            keep_paid_images(session.folder, session.plan.jobs, session.previous)
         return asyncio.run(_run(session, observer or NullObserver()))
     finally:
         session.close()
@@ -375,12 +378,15 @@ async def run_async(
     from pinglass.runner import run_batch
 
     info = session.report_info()
-    state = RunState(results={**session.previous, **{j.index: r for j, r in session.folder_extra}})
+    state = RunState(results=_earlier_rows(session))
     folder = session.folder
 
     rows = RowCache()
+    trouble = WriteTrouble(folder.path, stop.set)  # a full disk stops the run like a Ctrl-C
     writer = ReportWriter(
-        folder.path, lambda: build_report(info, state, status="running", rows=rows)
+        folder.path,
+        lambda: build_report(info, state, status="running", rows=rows),
+        on_error=trouble.report_failed,
     )
     writer.changed()
     tracker = LikenessTracker(
@@ -391,6 +397,7 @@ async def run_async(
         if isinstance(event, JobFinished):
             state.results[event.result.index] = event.result
             tracker.submit(event.result)
+            trouble.check(event.result)
             writer.changed()
         observer(event)
 
@@ -420,10 +427,16 @@ async def run_async(
         writer.close()
     outcome.wall_s = loop.time() - started
     status = _final_status(outcome, session)
-    report = build_report(info, state, status=status, outcome=outcome, rows=rows)
-    _write_outputs(report, folder, writer)
-    crops = {r.name: r.data for job in session.plan.jobs for r in job.references}
-    write_gallery(report, folder.path, references=crops)  # index.html + thumbs/, interrupted too
+    paid = folder_paid(folder)  # the ledger, now holding this run's charges too
+    report = build_report(info, state, status=status, outcome=outcome, rows=rows, folder_cost=paid)
+    try:
+        if trouble.message is None:
+            _write_outputs(report, folder, writer)
+            crops = {r.name: r.data for job in session.plan.jobs for r in job.references}
+            write_gallery(report, folder.path, references=crops)  # interrupted runs too
+    except OSError as exc:
+        trouble.add(f"could not write the run's report and pages: {exc.strerror or exc}")
+    trouble.end(lambda: writer.write(report))  # after a refused write: one line, exit 2
     record_subject_session(session.request, session.settings, report, folder.path)
     return report, outcome
 

@@ -141,3 +141,28 @@ def test_a_short_key_value_does_not_corrupt_any_output(tmp_path: Path, value: st
     assert [i["status"] for i in report["images"]] == ["succeeded"] * 3
     assert all(i["error"] is None for i in report["images"])
     assert "…" not in result.output
+
+
+def test_a_random_seed_preset_resumes_with_its_earlier_seeds(tmp_path: Path) -> None:
+    """Issue 12 row 1: stock `casual` (seed = "random"), Ctrl-C, then the same command."""
+    out = tmp_path / "run"
+    refs = copy_good_refs(tmp_path / "refs")
+    args = ["generate", str(refs), "--preset", "casual", "--only", "cafe-window,cafe-counter"]
+    args += ["--provider", "replicate/flux-dev", "--out", str(out), "--concurrency", "1"]
+    args += ["--yes", "--json"]
+    with StandIn(latency=60, hold=False, max_life=240) as server:
+        first = _spawn(tmp_path, args, _env(server))
+        _wait_for(lambda: sum(server.creates.values()) >= 1)
+        first.send_signal(signal.SIGINT)
+        time.sleep(0.5)  # the run has seen the Ctrl-C before its prediction can finish
+        server.latency = 0.1
+        first.communicate(timeout=120)
+        assert first.returncode == 130
+        made = {p.name: p.read_bytes() for p in (out / "images").glob("*.png")}
+        again = run_cli(tmp_path, *args, env=_env(server), timeout=300)
+    assert again.code == 0, again.output
+    report = json.loads(again.stdout)
+    assert [i["status"] for i in report["images"]] == ["reused", "succeeded"]
+    assert sorted(server.creates.values()) == [1, 1]  # nothing paid twice
+    assert {n: (out / "images" / n).read_bytes() for n in made} == made
+    assert not list((out / "images").glob("*.before-*"))  # nothing had to be set aside

@@ -66,7 +66,7 @@ async def test_submit_is_journaled_before_the_first_poll(run: RunFn, out_dir: Pa
     await run(make_plan(3), [fake], keys_for(fake=["fk_key_aaaaaaaaaaaa"]))
     assert seen and all(seen)
     recs = journal(out_dir)
-    assert [r["ev"] for r in recs if r["index"] == 1] == ["intent", "submit", "result"]
+    assert [r["ev"] for r in recs if r["index"] == 1] == ["intent", "submit", "charge", "result"]
     assert all("fk_key_aaaaaaaaaaaa" not in json.dumps(r) for r in recs)
 
 

@@ -99,7 +99,7 @@ async def test_every_intent_is_on_disk_before_its_create_is_sent(
     assert [r.status for r in outcome.results] == ["succeeded"] * 12
     assert len(checked) == 12 and all(checked)
     records = _lines(path)
-    assert len(records) == 36  # intent, submit, result per image
+    assert len(records) == 48  # intent, submit, charge, result per image
     assert synced["journal"] < len(records)  # grouped: fewer fsyncs than records
 
 

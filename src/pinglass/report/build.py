@@ -57,7 +57,7 @@ class RunInfo:
     jobs: tuple[Job, ...]
     """One row per job, in this order."""
     prior_folder_cost: Decimal = ZERO
-    """USD earlier runs into the same folder spent (their report's ``folder_cost_usd``)."""
+    """USD earlier runs into the same folder paid (the folder's ledger when this run began)."""
     identity: IdentitySetup | None = None
     """The run's identity checks; ``None``: not set up (the report says skipped)."""
     min_likeness: float | None = None
@@ -78,7 +78,11 @@ class RunState:
     def attempts(self, job: Job) -> list[ImageResult]:
         """Every attempt at ``job``: the first (``not_run`` when none yet), then its re-rolls."""
         first = self.results.get(job.index) or ImageResult(
-            index=job.index, prompt_id=job.prompt_id, prompt=job.prompt, status="not_run"
+            index=job.index,
+            prompt_id=job.prompt_id,
+            prompt=job.prompt,
+            status="not_run",
+            seed=job.seed,  # from the first rewrite on, so a re-run can restore a random draw
         )
         return [first, *self.rerolls.get(job.index, [])]
 
@@ -180,8 +184,13 @@ def count_totals(
     *,
     prior_folder_cost: Decimal = ZERO,
     outcome: RunOutcome | None = None,
+    folder_cost: Decimal | None = None,
 ) -> rm.Totals:
-    """``report.json``'s ``totals``: counts of the rows' statuses, money, retries, time."""
+    """``report.json``'s ``totals``: counts of the rows' statuses, money, retries, time.
+
+    ``folder_cost_usd`` is ``folder_cost`` (the folder's ledger, at the end of a run) when
+    given, else what earlier runs paid plus what this run has spent so far.
+    """
     cost = spent(state)
     reroll_cost = sum((r.cost_usd for rs in state.rerolls.values() for r in rs), ZERO)
     return rm.Totals(
@@ -190,7 +199,8 @@ def count_totals(
         failed=sum(1 for i in images if i.status == "failed"),
         not_run=sum(1 for i in images if i.status == "not_run"),
         cost_usd=to_json(cost) or 0.0,
-        folder_cost_usd=to_json(prior_folder_cost + cost) or 0.0,
+        folder_cost_usd=to_json(prior_folder_cost + cost if folder_cost is None else folder_cost)
+        or 0.0,
         retries=outcome.retries if outcome else 0,
         wall_s=round(outcome.wall_s, 3) if outcome else 0.0,
         rerolls=sum(len(rs) for rs in state.rerolls.values()),
@@ -252,11 +262,13 @@ def build_report(
     outcome: RunOutcome | None = None,
     now: datetime | None = None,
     rows: RowCache | None = None,
+    folder_cost: Decimal | None = None,
 ) -> rm.Report:
     """The whole ``report.json`` for ``info`` with what ``state`` holds now.
 
     ``finished_at`` is ``now`` (default: the current UTC time) unless ``status`` is ``running``.
-    ``rows`` keeps rows between calls (see :func:`image_rows`).
+    ``rows`` keeps rows between calls (see :func:`image_rows`); ``folder_cost`` is the
+    folder's ledger when the run has ended (see :func:`count_totals`).
     """
     chain = info.provider_chain
     images = image_rows(info.jobs, state, rows, meant_for=chain[0] if chain else None)
@@ -271,7 +283,11 @@ def build_report(
         budget=info.budget,
         images=images,
         totals=count_totals(
-            images, state, prior_folder_cost=info.prior_folder_cost, outcome=outcome
+            images,
+            state,
+            prior_folder_cost=info.prior_folder_cost,
+            outcome=outcome,
+            folder_cost=folder_cost,
         ),
         identity=identity_summary(
             info.identity, state.likeness, images, min_likeness=info.min_likeness

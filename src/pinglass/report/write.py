@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import textwrap
 import time
 from collections.abc import Callable
@@ -14,9 +15,17 @@ from pinglass.errors import UsageError
 from pinglass.report.models import ImageEntry, Report
 from pinglass.run_folder import RunFolder
 from pinglass.runner.files import write_atomic  # one atomic-write helper for every output
+from pinglass.runner.results import ImageResult
 from pinglass.secrets import redact
 
-__all__ = ["REPORT_NAME", "ReportWriter", "read_report", "write_atomic", "write_report"]
+__all__ = [
+    "REPORT_NAME",
+    "ReportWriter",
+    "WriteTrouble",
+    "read_report",
+    "write_atomic",
+    "write_report",
+]
 
 REPORT_NAME = RunFolder.REPORT
 
@@ -71,8 +80,10 @@ class ReportWriter:
         *,
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        on_error: Callable[[OSError], None] | None = None,
     ) -> None:
         self.path = out_dir / REPORT_NAME
+        self._on_error = on_error
         self._build = build
         self._interval = interval
         self._clock = clock
@@ -104,10 +115,21 @@ class ReportWriter:
         self.flush()
 
     def flush(self) -> None:
-        """Write the report now if the run changed since the last write."""
+        """Write the report now if the run changed since the last write.
+
+        With ``on_error``, a write the disk refuses goes to it instead of raising (it is tried
+        again at the next change): a rewrite while a run goes never ends the run by itself.
+        """
         self.close()
-        if self._dirty:
+        if not self._dirty:
+            return
+        try:
             self.write(self._build())
+        except OSError as exc:
+            self._dirty = True
+            if self._on_error is None:
+                raise
+            self._on_error(exc)
 
     def write(self, report: Report) -> Path:
         """Write ``report`` now (atomically, redacted) and return the path."""
@@ -144,3 +166,47 @@ class ReportWriter:
         else:
             self._rows.append((row, text))
         return text
+
+
+class WriteTrouble:
+    """The first output of a run that the disk refused (full, read-only): the run stops on it.
+
+    ``halt`` is called on the first trouble (the session's first-Ctrl-C stop: nothing new is
+    sent, what is in flight finishes). :meth:`error` is the one line the run then ends with.
+    """
+
+    def __init__(self, out_dir: Path, halt: Callable[[], None]) -> None:
+        self.out_dir = out_dir
+        self._halt = halt
+        self.message: str | None = None
+
+    def add(self, message: str) -> None:
+        """Record a write that failed (the first one is kept) and stop the run."""
+        if self.message is None:
+            self.message = message
+            self._halt()
+
+    def report_failed(self, exc: OSError) -> None:
+        """``report.json`` could not be rewritten (a :class:`ReportWriter` ``on_error``)."""
+        self.add(f"could not write {REPORT_NAME}: {exc.strerror or exc}")
+
+    def check(self, result: ImageResult) -> None:
+        """Note an image that failed because its file or journal line could not be written."""
+        if result.error is not None and result.error.kind == "io":
+            self.add(result.error.message)
+
+    def end(self, last_report: Callable[[], object]) -> None:
+        """After a refused write, write ``last_report`` as far as the disk takes it and raise
+        :meth:`error`; without one, do nothing."""
+        if self.message is None:
+            return
+        with contextlib.suppress(OSError):
+            last_report()
+        raise self.error()
+
+    def error(self) -> UsageError:
+        """The run's end: one line naming the folder, what failed, and how to carry on."""
+        return UsageError(
+            f"--out {self.out_dir}: {self.message}; the run stopped. Free some space and run the "
+            "same command again: images already paid for are collected, not paid again"
+        )

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from pinglass.providers.base import GenerationRequest, Provider
 from pinglass.runner.events import CostUpdated, Event, JobRetrying, Observer
 from pinglass.runner.journal import (
     CancelledRecord,
+    ChargeRecord,
     FinishedRecord,
     IntentRecord,
     JobRef,
@@ -186,6 +188,23 @@ class RunContext:
     def record_cancelled(self, job: Job, remote_id: str, *, accepted: bool) -> None:
         """Journal that ``job``'s remote job was cancelled (``accepted`` by the provider)."""
         self.journal.append(CancelledRecord(JobRef.of(job), self.wall(), remote_id, accepted))
+
+    def record_charge(
+        self,
+        job: Job,
+        provider: str,
+        remote_id: str | None,
+        usd: Decimal,
+        *,
+        possible: bool = False,
+    ) -> None:
+        """Journal that an attempt at ``job`` was counted as paid (``usd``): the folder's ledger.
+
+        ``possible``: it may have been billed (a create cut off mid-send); a later charge for the
+        same job replaces it.
+        """
+        charge = ChargeRecord(JobRef.of(job), self.wall(), provider, remote_id, usd, possible)
+        self.journal.append(charge)
 
     def record_result(self, job: Job, result: ImageResult, *, recoverable: bool = False) -> None:
         """Journal ``result`` (the report row's essentials)."""

@@ -72,7 +72,7 @@ from pinglass.runner._billing import failure_charge
 from pinglass.runner._context import ProviderRun, RunContext
 from pinglass.runner._remote import Attempt, cancel_remote, create_once, poll_until_done
 from pinglass.runner.events import JobFinished, JobPolling, JobStarted
-from pinglass.runner.files import image_extension, write_atomic
+from pinglass.runner.files import image_extension, keep_aside, write_atomic
 from pinglass.runner.keys import shown_key
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageError, ImageResult, ImageStatus
@@ -335,6 +335,7 @@ class JobRunner:
         rel = RunFolder.image_file(self.job.stem, ext)
         cost = self.settle(att, billed)
         try:
+            keep_aside(ctx.out_dir / rel, data)  # an earlier run's paid image is never overwritten
             write_atomic(ctx.out_dir / rel, data)
         except OSError as exc:  # disk full, permissions: paid for, so keep it re-fetchable
             err = ImageError("io", f"could not write {rel}: {exc.strerror or exc}")
@@ -381,16 +382,19 @@ class JobRunner:
         if self.res.open:
             self.res.release()
 
-    def _drop(self, exc: ProviderError) -> None:
-        self.last_error = exc
-        self.release()
-
     def settle(self, att: Attempt, billed: Decimal | None) -> Decimal:
-        """Count ``att`` as paid: at ``billed`` when the provider said, else at its estimate.
+        """Count ``att`` as paid: at ``billed`` when the provider said, else at its estimate,
+        and journal the charge (the folder's ledger: ``folder_cost_usd`` is its sum).
 
         The reservation may hold more (a per-second model's deadline); the rest comes back.
         """
-        return self.res.settle(billed if billed is not None else att.price)
+        cost = self.res.settle(billed if billed is not None else att.price)
+        self.ctx.record_charge(self.job, att.provider, att.remote_id, cost)
+        return cost
+
+    def _drop(self, exc: ProviderError) -> None:
+        self.last_error = exc
+        self.release()
 
     def _cut_off(self, att: Attempt) -> None:
         """A second Ctrl-C cut ``att``'s create off after it was sent: possibly billed.
@@ -403,6 +407,7 @@ class JobRunner:
             return  # a free model: nothing to count, and a re-run simply sends it again
         if self.res.open:
             self.res.keep()
+        self.ctx.record_charge(self.job, att.provider, None, att.price, possible=True)
         err = ImageError(
             "interrupted",
             f"stopped by a second Ctrl-C while the create was being sent to {att.provider}: it"

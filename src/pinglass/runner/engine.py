@@ -17,6 +17,7 @@ job where the provider can, releases its reservation, and ``CancelledError`` pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -31,13 +32,14 @@ from pinglass.providers.base import Provider
 from pinglass.runner._context import EngineConfig, ProviderRun, RunContext
 from pinglass.runner._job import JobRunner
 from pinglass.runner._resume import ResumedJob
-from pinglass.runner.events import JobFinished, NullObserver, Observer, RunStopping
+from pinglass.runner.events import Event, JobFinished, NullObserver, Observer, RunStopping
 from pinglass.runner.files import is_image_file
+from pinglass.runner.image_index import add_image, find_image, read_image_index
 from pinglass.runner.journal import JOURNAL_NAME, JobState, Journal, job_states, read_records
 from pinglass.runner.keys import NO_KEY, Breaker, KeyPool
 from pinglass.runner.limiter import RateLimiter
 from pinglass.runner.plan import Job, Plan
-from pinglass.runner.results import ImageResult, RunOutcome
+from pinglass.runner.results import ImageError, ImageResult, RunOutcome
 from pinglass.runner.shared import SharedEngine
 from pinglass.secrets import ApiKey
 from pinglass.settings import Settings
@@ -59,7 +61,8 @@ def make_client(settings: Settings, *, concurrency: int = 8) -> httpx.AsyncClien
 
 
 def previous_results(out_dir: Path, plan: Plan) -> dict[int, ImageResult]:
-    """Images an earlier run into ``out_dir`` finished: journaled, file present and decodable.
+    """Images an earlier run into ``out_dir`` finished: journaled, file present and decodable,
+    or, failing the journal, recorded in the image index with the same bytes.
 
     Keyed by job index, each with status ``reused`` and the cost it had when it was made. Reads
     only; used for the estimate before a run and by :func:`run_batch` itself.
@@ -85,7 +88,29 @@ def _reused(out_dir: Path, plan: Plan, states: Mapping[int, JobState]) -> dict[i
             latency_s=None,
             error=None,
         )
+    left = [job for job in plan.jobs if job.index not in found]
+    index = read_image_index(out_dir) if left else []
+    for job in left if index else ():
+        entry = find_image(index, job, out_dir)
+        if entry is not None and is_image_file(out_dir / entry.file):
+            found[job.index] = entry.result(job)
     return found
+
+
+def _indexing(observer: Observer, out_dir: Path, plan: Plan) -> Observer:
+    """``observer``, after recording each image made in the image index (best effort: the
+    journal has it already; an index that cannot be written only weakens a lost-journal
+    re-run)."""
+    jobs = {job.index: job for job in plan.jobs}
+
+    def observe(event: Event) -> None:
+        result = event.result if isinstance(event, JobFinished) else None
+        if result is not None and result.status == "succeeded" and result.index in jobs:
+            with contextlib.suppress(OSError):
+                add_image(out_dir, jobs[result.index], result)
+        observer(event)
+
+    return observe
 
 
 async def run_batch(
@@ -121,7 +146,7 @@ async def run_batch(
     other batch given it; ``plan.max_cost`` and ``plan.concurrency`` are then the engine's
     business, and cost events come from whoever watches ``engine.budget``.
     """
-    observer = observer or NullObserver()
+    observer = _indexing(observer or NullObserver(), out_dir, plan)
     started = clock()
     stop = stop or asyncio.Event()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -220,10 +245,29 @@ async def _run_jobs(ctx: RunContext, todo: Sequence[Job]) -> list[ImageResult]:
     watcher = asyncio.create_task(_watch_stop(ctx))
     try:
         async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(_runner(ctx, job).run()) for job in todo]
+            tasks = [tg.create_task(_guarded(ctx, job)) for job in todo]
     finally:
         watcher.cancel()
     return [t.result() for t in tasks]
+
+
+async def _guarded(ctx: RunContext, job: Job) -> ImageResult:
+    """Run ``job``; a journal or file the disk refuses (full) fails it ``io`` and stops the run.
+
+    Nothing new is sent once the journal cannot record it; what is in flight finishes, and the
+    remote jobs the journal did record are collected by the next run.
+    """
+    try:
+        return await _runner(ctx, job).run()
+    except OSError as exc:
+        ctx.stop.set()
+        what = Path(exc.filename).name if exc.filename else "the output folder"
+        err = ImageError("io", f"could not write {what}: {exc.strerror or exc}")
+        result = ImageResult(
+            job.index, job.prompt_id, job.prompt, "failed", seed=job.seed, error=err
+        )
+        ctx.emit(JobFinished(result))  # not journaled: the journal is what failed
+        return result
 
 
 def _runner(ctx: RunContext, job: Job) -> JobRunner:

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from pinglass.errors import InvalidResponse
 
-__all__ = ["MAX_OUTPUT_PIXELS", "image_extension", "is_image_file", "write_atomic"]
+__all__ = [
+    "MAX_OUTPUT_PIXELS",
+    "image_extension",
+    "is_image_file",
+    "keep_aside",
+    "write_atomic",
+]
 
 # Four times the largest hosted model's output (about 16 megapixels); a header claiming more is
 # hostile or broken, and decoding it for the contact sheet would take gigabytes.
@@ -98,3 +104,23 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def keep_aside(path: Path, data: bytes | None = None) -> Path | None:
+    """Rename an existing ``path`` to ``<stem>.before-<n><suffix>`` and return the new path.
+
+    A file where a new image is about to land was paid for by an earlier run that nothing
+    vouches for any more (its journal lost, or its job changed): it is kept, never
+    overwritten. ``None`` when nothing is there, or when it already holds ``data``.
+    """
+    if not os.path.lexists(path):
+        return None
+    if data is not None and path.is_file() and path.stat().st_size == len(data):
+        if path.read_bytes() == data:
+            return None  # the same image collected again: nothing to keep
+    for n in range(1, 10_000):
+        aside = path.with_name(f"{path.stem}.before-{n}{path.suffix}")
+        if not os.path.lexists(aside):
+            path.rename(aside)
+            return aside
+    raise OSError(f"too many earlier copies of {path.name}")  # pragma: no cover

@@ -11,6 +11,9 @@ each a frozen type here; this module is the only code that knows their JSON keys
   Ctrl-C) and whether it accepted.
 - :class:`FinishedRecord` (``result``): the job ended (``succeeded`` with its file, or
   ``failed``/``not_run``; ``recoverable`` when a re-run can still collect it).
+- :class:`ChargeRecord` (``charge``): an attempt was counted as paid, at this many USD (written
+  when its money settles, committed with the result that follows). The charges of every
+  journal in the folder are its ledger: ``folder_cost_usd`` is their sum.
 
 Every record carries ``job``, a hash of what decides the image (:func:`job_key`), so a changed
 prompt is never mistaken for a finished one. Keys appear only masked. A line torn by SIGKILL is
@@ -20,6 +23,8 @@ ignored on reading and never glued to the next record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -27,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from pinglass.money import ZERO, usd
 from pinglass.pricing import CostSource
@@ -38,6 +43,7 @@ from pinglass.runner.results import ImageError, ImageResult
 __all__ = [
     "JOURNAL_NAME",
     "CancelledRecord",
+    "ChargeRecord",
     "FinishedRecord",
     "IntentRecord",
     "JobRef",
@@ -155,7 +161,22 @@ class FinishedRecord:
         return cls(job, at, row, recoverable)
 
 
-Record = IntentRecord | SubmittedRecord | CancelledRecord | FinishedRecord
+@dataclass(frozen=True, slots=True)
+class ChargeRecord:
+    """An attempt at a job was counted as paid: ``usd`` on ``provider`` (remote job, if any)."""
+
+    EV: ClassVar[str] = "charge"
+    job: JobRef
+    at: float
+    provider: str
+    remote_id: str | None
+    usd: Decimal
+    possible: bool = False
+    """It may have been billed (a create cut off mid-send): a later charge for the job replaces
+    it in the ledger."""
+
+
+Record = IntentRecord | SubmittedRecord | CancelledRecord | FinishedRecord | ChargeRecord
 
 
 _ROW_FIELDS: tuple[str, ...] = ("status", "file", "provider", "model", "key", "reference")
@@ -170,8 +191,12 @@ def _to_json(rec: Record) -> dict[str, Any]:
         t = rec.target
         out |= {"provider": t.provider, "model": t.model, "key_id": t.key_id}
         out |= {"fingerprint": t.fingerprint, "price": str(t.price)}
-    if isinstance(rec, SubmittedRecord | CancelledRecord):
+    if isinstance(rec, SubmittedRecord | CancelledRecord | ChargeRecord):
         out["remote_id"] = rec.remote_id
+    if isinstance(rec, ChargeRecord):
+        out |= {"provider": rec.provider, "usd": str(rec.usd)}
+        if rec.possible:
+            out["possible"] = True
     if isinstance(rec, CancelledRecord):
         out["accepted"] = rec.accepted
     if isinstance(rec, FinishedRecord):
@@ -265,6 +290,10 @@ def _from_json(raw: Mapping[str, Any]) -> Record | None:
         return CancelledRecord(job, at, str(raw["remote_id"]), raw.get("accepted") is True)
     if ev == FinishedRecord.EV:
         return _finished(job, at, raw)
+    if ev == ChargeRecord.EV:
+        remote = _opt_str(raw, "remote_id")
+        possible = raw.get("possible") is True
+        return ChargeRecord(job, at, str(raw.get("provider")), remote, _money(raw, "usd"), possible)
     return None
 
 
@@ -329,6 +358,8 @@ def job_states(records: Iterable[Record], jobs: Iterable[Job]) -> dict[int, JobS
         elif isinstance(rec, CancelledRecord):
             if rec.accepted and st.pending is not None and st.pending.remote_id == rec.remote_id:
                 st = replace(st, cancelled=True)
+        elif isinstance(rec, ChargeRecord):
+            continue  # money, not the job's state: see the folder's ledger
         elif rec.row.status == "succeeded":
             st = JobState(done=rec)
         elif not rec.recoverable:
@@ -370,24 +401,15 @@ class Journal:
         self._timer: asyncio.TimerHandle | None = None
         self.syncs = 0
         """fsync calls made so far (for tests and benchmarks)."""
+        self.error: OSError | None = None
+        """The first write or fsync that failed (disk full): the journal is no longer whole."""
         path.parent.mkdir(parents=True, exist_ok=True)
         # 0600 like every other output file (mkstemp's mode): the journal names remote jobs
         # and prompts of a real person's session; a user who wants to share can chmod.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        self._fh: IO[str] | None = os.fdopen(fd, "a+", encoding="utf-8")
-        self._heal_torn_tail()
-
-    def _heal_torn_tail(self) -> None:
-        assert self._fh is not None  # noqa: S101
-        size = self._fh.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        with self.path.open("rb") as fh:
-            fh.seek(size - 1)
-            if fh.read(1) != b"\n":
-                self._fh.write("\n")  # never glue a new record onto a torn one
-                self._unsynced += 1
-                self.commit()
+        # Unbuffered writes: a line the disk refuses fails at once, and nothing of it waits in
+        # a buffer to be glued to a later line.
+        self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._torn = _ends_torn(self._fd)  # a line cut off by a crash: never glue onto it
 
     def append(self, record: Record) -> None:
         """Append a run ``record``; an :class:`IntentRecord` is fsynced before this returns
@@ -398,12 +420,25 @@ class Journal:
         """Append ``record`` as one line; with ``durable``, fsync it before returning.
 
         A line written with ``durable=False`` is on disk within ``window`` seconds (or at the
-        next durable write, or :meth:`close`).
+        next durable write, or :meth:`close`). Raises ``OSError`` when the disk refuses it (a
+        full disk): the caller must not act as if it were recorded.
         """
-        if self._fh is None:
+        if self._fd is None:
             raise RuntimeError("journal is closed")
-        self._fh.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
-        self._fh.flush()
+        line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        data = ("\n" if self._torn else "").encode() + line.encode("utf-8")
+        try:
+            written = os.write(self._fd, data)
+        except OSError as exc:
+            named = OSError(exc.errno, exc.strerror, str(self.path))
+            self.error = self.error or named
+            raise named from exc
+        if written < len(data):  # the disk filled up in the middle of the line
+            self._torn = True
+            full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+            self.error = self.error or full
+            raise full
+        self._torn = False
         self._unsynced += 1
         if durable:
             self.commit()
@@ -422,23 +457,37 @@ class Journal:
 
     def _on_timer(self) -> None:
         self._timer = None
-        self.commit()
+        with contextlib.suppress(OSError):  # kept in ``error``; a loop callback must not raise
+            self.commit()
 
     def commit(self) -> None:
         """fsync every line written so far (nothing to do when they all are)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._fh is None or not self._unsynced:
+        if self._fd is None or not self._unsynced:
             return
-        self._fh.flush()
-        self._fsync(self._fh.fileno())
+        try:
+            self._fsync(self._fd)
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
         self._unsynced = 0
         self.syncs += 1
 
     def close(self) -> None:
-        """Commit and close; further writes raise ``RuntimeError``. Safe to call twice."""
-        if self._fh is not None:
-            self.commit()
-            self._fh.close()
-            self._fh = None
+        """Commit and close; further writes raise ``RuntimeError``. Safe to call twice.
+
+        A failed last fsync is kept in :attr:`error`, not raised: closing always closes.
+        """
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                self.commit()
+            os.close(self._fd)
+            self._fd = None
+
+
+def _ends_torn(fd: int) -> bool:
+    """True when the file open at ``fd`` is not empty and its last byte is not a newline."""
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
