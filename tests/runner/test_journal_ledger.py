@@ -203,3 +203,14 @@ async def test_a_journal_the_disk_refuses_stops_the_run_without_a_crash(
     assert err is not None and "journal.jsonl: No space left on device" in err.message
     assert len(fake.creates) == 1  # its create went out (journaled first); no other did
     assert any(isinstance(e, JobFinished) and e.result.error == err for e in events)
+
+
+def test_a_possible_charge_counts_until_a_later_charge_for_its_job(tmp_path: Path) -> None:
+    """A create cut off by a second Ctrl-C is possibly billed; the re-run's charge replaces it."""
+    cut = {"ev": "charge", "job": "a", "index": 1, "provider": "r", "usd": "0.5", "possible": True}
+    (tmp_path / "journal.jsonl").write_text(json.dumps(cut) + "\n")
+    assert folder_paid(RunFolder(tmp_path)) == Decimal("0.5")
+    found = cut | {"remote_id": "x", "possible": False}
+    with (tmp_path / "journal.jsonl").open("a") as fh:
+        fh.write(json.dumps(found) + "\n")
+    assert folder_paid(RunFolder(tmp_path)) == Decimal("0.5")
