@@ -37,22 +37,7 @@ __all__ = [
 
 def prompt_key(job: Job) -> str:
     """A short hash of what decides ``job``'s image, except its references and model."""
-    h = hashlib.sha256()
-    for part in (
-        str(job.index),
-        job.prompt_id,
-        job.prompt,
-        job.negative_prompt,
-        f"{job.width}x{job.height}",
-        str(job.seed),
-        str(job.guidance),
-        str(job.steps),
-        str(job.identity_weight),
-        repr(sorted(job.params.items())),
-    ):
-        h.update(part.encode())
-        h.update(b"\0")
-    return h.hexdigest()[:16]
+    return job.digest(references=False)
 
 
 @dataclass(frozen=True, slots=True)

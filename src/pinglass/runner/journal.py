@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -63,23 +62,7 @@ JOURNAL_NAME = RunFolder.JOURNAL
 
 def job_key(job: Job) -> str:
     """A short hash of everything that decides ``job``'s image, independent of the model."""
-    h = hashlib.sha256()
-    for part in (
-        str(job.index),
-        job.prompt_id,
-        job.prompt,
-        job.negative_prompt,
-        f"{job.width}x{job.height}",
-        str(job.seed),
-        str(job.guidance),
-        str(job.steps),
-        str(job.identity_weight),
-        repr(sorted(job.params.items())),
-        *(r.sha256 for r in job.references),
-    ):
-        h.update(part.encode())
-        h.update(b"\0")
-    return h.hexdigest()[:16]
+    return job.digest()
 
 
 @dataclass(frozen=True, slots=True)

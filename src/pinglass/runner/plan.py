@@ -7,6 +7,7 @@ prompts) or the best several.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +38,31 @@ class Job:
     params: Mapping[str, Any] = field(default_factory=dict)
     references: tuple[Reference, ...] = ()
     """The run's chosen references, best first."""
+
+    def digest(self, *, references: bool = True) -> str:
+        """A short hash of everything that decides this job's image, independent of the model.
+
+        With ``references=False`` the chosen selfies are left out: the journal names a job by
+        the full digest, the image index (``images/.index.jsonl``) by the one without them.
+        """
+        h = hashlib.sha256()
+        parts = (
+            str(self.index),
+            self.prompt_id,
+            self.prompt,
+            self.negative_prompt,
+            f"{self.width}x{self.height}",
+            str(self.seed),
+            str(self.guidance),
+            str(self.steps),
+            str(self.identity_weight),
+            repr(sorted(self.params.items())),
+            *((r.sha256 for r in self.references) if references else ()),
+        )
+        for part in parts:
+            h.update(part.encode())
+            h.update(b"\0")
+        return h.hexdigest()[:16]
 
     @property
     def stem(self) -> str:
