@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from rich.console import Group
 from rich.live import Live
@@ -32,12 +32,56 @@ from pinglass.runner.events import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["ProgressView", "QuietView"]
+__all__ = ["LiveView", "ProgressView", "QuietView"]
 
 _STATUS_STYLE = {"succeeded": "green", "reused": "cyan", "failed": "red", "not_run": "yellow"}
 
 
-class ProgressView:
+class LiveView:
+    """What the run's and the studio's progress views share: the live region on stderr, and
+    failures named once (the same failure again is counted and summed up when the view closes).
+    """
+
+    def __init__(self, console: Console, *, verbose: bool) -> None:
+        self.console = console
+        self.verbose = verbose
+        self.repeats: dict[tuple[str, str], int] = {}
+        """(kind, message) of a failure already shown -> how many more failed the same way."""
+
+    def _start_live(self) -> None:
+        """Called by a subclass once what :meth:`_render` draws exists."""
+        self.live = Live(
+            self._render(), console=self.console, refresh_per_second=8, transient=False
+        )
+
+    def _render(self) -> Group:
+        raise NotImplementedError
+
+    def _shown_before(self, kind: str, message: str) -> bool:
+        """Whether this failure was already shown (then it is counted, unless ``verbose``)."""
+        same = (kind, message)
+        if same in self.repeats and not self.verbose:
+            self.repeats[same] += 1
+            return True
+        self.repeats[same] = 0
+        return False
+
+    def __enter__(self) -> Self:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.update(self._render())
+        self.live.__exit__(None, None, None)
+        for (kind, _), more in self.repeats.items():
+            if more:
+                self.console.print(
+                    f"[red]   failed[/] {more} more {'image' if more == 1 else 'images'} "
+                    f"the same way ({escape(kind)})"
+                )
+
+
+class ProgressView(LiveView):
     """An :class:`~pinglass.runner.events.Observer` that draws the run with rich."""
 
     def __init__(
@@ -50,8 +94,7 @@ class ProgressView:
     ) -> None:
         """``total`` counts every planned image, reused ones included: a reused image counts
         as done on both sides of ``done/total``, and an image that was never run does not."""
-        self.console = console
-        self.verbose = verbose
+        super().__init__(console, verbose=verbose)
         self.names = names or {}
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -70,23 +113,7 @@ class ProgressView:
         # (re-rolls), and each batch's CostUpdated counts only its own spend.
         self.spent = Decimal(0)
         self.reserved = Decimal(0)
-        self.repeats: dict[tuple[str, str], int] = {}
-        """(kind, message) of a failure already shown -> how many more failed the same way."""
-        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
-
-    def __enter__(self) -> ProgressView:
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.live.update(self._render())
-        self.live.__exit__(None, None, None)
-        for (kind, _), more in self.repeats.items():
-            if more:
-                self.console.print(
-                    f"[red]   failed[/] {more} more {'image' if more == 1 else 'images'} "
-                    f"the same way ({escape(kind)})"
-                )
+        self._start_live()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, JobStarted):
@@ -134,11 +161,8 @@ class ProgressView:
         if r.error is not None:
             # The same failure on many images (a provider down, no network) is named once;
             # the rest are counted and summed up in one line when the run ends.
-            same = (r.error.kind, r.error.message)
-            if same in self.repeats and not self.verbose:
-                self.repeats[same] += 1
+            if self._shown_before(r.error.kind, r.error.message):
                 return
-            self.repeats[same] = 0
             line += f" [red]{escape(r.error.kind)}[/]: {escape(r.error.message)}"
         if r.status != "reused" or self.verbose:
             self.console.print(line)

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.live import Live
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -18,6 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from pinglass.cli._progress import LiveView
 from pinglass.cli._text import money
 from pinglass.runner.events import CostUpdated, Event, JobFinished, JobStarted, RunStopping
 
@@ -30,7 +30,7 @@ _NAME_WIDTH = 14
 _ALL = "all people"
 
 
-class StudioProgressView:
+class StudioProgressView(LiveView):
     """A :data:`~pinglass.studio.run.StudioObserver` drawing ``all`` plus a row per person.
 
     Each row: name, bar, done/total, what that person has cost so far; the overall row adds
@@ -41,8 +41,7 @@ class StudioProgressView:
 
     def __init__(self, console: Console, *, people: dict[str, int], verbose: bool = False) -> None:
         """``people`` maps each running person to their planned images (reused included)."""
-        self.console = console
-        self.verbose = verbose
+        super().__init__(console, verbose=verbose)
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(bar_width=None),
@@ -74,23 +73,8 @@ class StudioProgressView:
             self.spent[name] = Decimal(0)
         self.reserved = Decimal(0)
         self.active: set[tuple[str, int]] = set()
-        self.repeats: dict[tuple[str, str], int] = {}
         self.stopping = False
-        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
-
-    def __enter__(self) -> StudioProgressView:
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.live.update(self._render())
-        self.live.__exit__(None, None, None)
-        for (kind, _), more in self.repeats.items():
-            if more:
-                self.console.print(
-                    f"[red]   failed[/] {more} more {'image' if more == 1 else 'images'} "
-                    f"the same way ({escape(kind)})"
-                )
+        self._start_live()
 
     def __call__(self, person: str | None, event: Event) -> None:
         if isinstance(event, CostUpdated):
@@ -119,11 +103,8 @@ class StudioProgressView:
             self.elapsed.advance(self.clock)
         if r.error is None or (r.status == "not_run" and not self.verbose):
             return
-        same = (r.error.kind, r.error.message)
-        if same in self.repeats and not self.verbose:
-            self.repeats[same] += 1
+        if self._shown_before(r.error.kind, r.error.message):
             return
-        self.repeats[same] = 0
         self.console.print(
             f"[red]{r.status:>9}[/] {escape(person)} {r.index:02d} {escape(r.prompt_id)} "
             f"[red]{escape(r.error.kind)}[/]: {escape(r.error.message)}",
