@@ -44,5 +44,13 @@ def no_network() -> Iterator[respx.MockRouter]:
 
 
 @pytest.fixture
+def loopback(no_network: respx.MockRouter) -> respx.MockRouter:
+    """Let requests to a loopback stand-in (127.0.0.1 only) through the network guard; a module
+    of stand-in tests says ``pytestmark = pytest.mark.usefixtures("loopback")``."""
+    no_network.route(host="127.0.0.1").pass_through()
+    return no_network
+
+
+@pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

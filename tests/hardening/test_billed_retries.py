@@ -12,25 +12,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import respx
 from hardening_support import clean_env, copy_good_refs, run_cli, write_tiny_preset
 
 from standin import StandIn
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
 TOKEN = "r8_standin_token_000000001"
 PRICE = 0.025  # replicate/flux-dev, per image
-
-
-@pytest.fixture(autouse=True)
-def loopback(no_network: respx.MockRouter) -> Iterator[None]:
-    no_network.route(host="127.0.0.1").pass_through()
-    yield
 
 
 def _env(server: StandIn) -> dict[str, str]:

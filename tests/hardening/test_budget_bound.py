@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import respx
 from PIL import Image
 
 from pinglass.catalog import load_catalog
@@ -28,16 +26,10 @@ from pinglass.settings import Settings
 from standin import StandIn
 from standin_run import TOKEN
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
 CAP = Decimal("0.5152")  # 23 images at the typical 16 s x $0.0014
 RATE = Decimal("0.0014")
-
-
-@pytest.fixture(autouse=True)
-def loopback(no_network: respx.MockRouter) -> Iterator[None]:
-    no_network.route(host="127.0.0.1").pass_through()
-    yield
 
 
 def _face() -> Reference:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import respx
 from hardening_support import (
     GOOD_REFS,
     Result,
@@ -31,16 +30,10 @@ from hardening_support import run_cli as _run_cli
 
 from standin import StandIn
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
 TOKEN = "r8_standin_token_000000001"
 PRICE = 0.025  # replicate/flux-dev, per image
-
-
-@pytest.fixture(autouse=True)
-def loopback(no_network: respx.MockRouter) -> Iterator[None]:
-    no_network.route(host="127.0.0.1").pass_through()
-    yield
 
 
 def run_cli(cwd: Path, *args: str, env: dict[str, str], timeout: float = 300) -> Result:

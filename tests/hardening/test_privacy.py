@@ -8,27 +8,19 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import respx
 from hardening_support import GOOD_REFS, SAMPLE_REFS, clean_env, run_cli, write_tiny_preset
 from PIL import Image, ImageOps
 
 from standin import StandIn
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
 _GPS_IFD = 0x8825
 _GPS = {1: "N", 2: (51.0, 30.0, 12.5), 3: "W", 4: (0.0, 7.0, 39.25), 5: 0, 6: 35.0}
 _MAKER = "SecretPhone 12"
-
-
-@pytest.fixture(autouse=True)
-def loopback(no_network: respx.MockRouter) -> Iterator[None]:
-    no_network.route(host="127.0.0.1").pass_through()
-    yield
 
 
 def _gps_tagged(img: Image.Image, target: Path) -> tuple[int, int]:

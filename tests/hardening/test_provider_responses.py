@@ -8,7 +8,6 @@ URL on plain http is refused when the configured base URL is https.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,7 @@ from pinglass.settings import Settings
 from standin import StandIn
 from standin_run import TOKEN, plan_of
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
 # fault injected on every create → (error kind in the report, words of its one-line message)
 ANSWERS = {
@@ -39,13 +38,6 @@ ANSWERS = {
     "redirect": ("invalid_request", "download redirected (HTTP 302)"),
     "bomb": ("invalid_response", "claims too many pixels"),  # issue 12 row 6
 }
-
-
-@pytest.fixture(autouse=True)
-def loopback(no_network: respx.MockRouter) -> Iterator[None]:
-    """Let requests to the stand-in (127.0.0.1 only) through the network guard."""
-    no_network.route(host="127.0.0.1").pass_through()
-    yield
 
 
 async def _fast_sleep(seconds: float) -> None:

@@ -9,28 +9,20 @@ output pinglass has), ``report.json``, ``journal.jsonl`` or any other file of th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import respx
 from hardening_support import clean_env, copy_good_refs, run_cli, write_tiny_preset
 
 from canary import CANARY
 from pinglass.secrets import mask
 from standin import StandIn
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
 # A second key that looks like no vendor's: only the known-keys half of the filter can hide it.
 SECOND = "zzCANARYzz0second0key0value7"
 FAULTS = ["429", "500", "fail", "nonjson", "noimage"]
-
-
-@pytest.fixture(autouse=True)
-def loopback(no_network: respx.MockRouter) -> Iterator[None]:
-    no_network.route(host="127.0.0.1").pass_through()
-    yield
 
 
 def _env(server: StandIn) -> dict[str, str]:

@@ -13,11 +13,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import respx
 
 import pinglass
 from pinglass.catalog import load_catalog
@@ -29,16 +27,9 @@ from pinglass.settings import Settings
 from standin import StandIn
 from standin_run import TOKEN, plan_of
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
 TESTS = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def loopback(no_network: respx.MockRouter) -> Iterator[None]:
-    """Let requests to the stand-in (127.0.0.1 only) through the network guard."""
-    no_network.route(host="127.0.0.1").pass_through()
-    yield
 
 
 async def _fast_sleep(seconds: float) -> None:
