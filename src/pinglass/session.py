@@ -40,7 +40,7 @@ from pinglass.jobs import preset_jobs
 from pinglass.money import ZERO, to_json, usd
 from pinglass.presets import Preset, load_preset
 from pinglass.report import models as rm
-from pinglass.report.build import RunInfo, RunState, build_report
+from pinglass.report.build import RunInfo, RunState, build_report, final_status
 from pinglass.report.gallery import write_gallery
 from pinglass.report.rows import RowCache
 from pinglass.report.write import ReportWriter, WriteTrouble, write_report
@@ -64,6 +64,7 @@ __all__ = [
     "GenerateRequest",
     "Session",
     "check_budget",
+    "claim_folder",
     "prepare",
     "run",
     "run_async",
@@ -344,18 +345,23 @@ def run(session: Session, *, observer: Observer | None = None) -> tuple[rm.Repor
     The first Ctrl-C (or SIGTERM) stops new submissions and waits for what is in flight (the
     observer gets ``RunStopping``); the second cancels in-flight jobs (the runner cancels remote
     jobs where the provider can) and the report says ``aborted``. The folder is held for the
-    whole run (a second run into it exits 2). With ``--fresh``, the earlier run's files in the
-    folder are moved aside first (:meth:`RunFolder.set_aside`).
+    whole run (:func:`claim_folder`).
     """
     try:
-        session.lock_folder()
-        if session.request.fresh:
-            session.folder.set_aside()
-        else:  # a paid image the history does not vouch for is kept, never paid over
-            keep_paid_images(session.folder, session.plan.jobs, session.previous)
+        claim_folder(session)
         return asyncio.run(_run(session, observer or NullObserver()))
     finally:
         session.close()
+
+
+def claim_folder(session: Session) -> None:
+    """Hold the folder; with ``--fresh`` move the earlier run aside, else rename a paid image
+    the folder's history does not vouch for to ``<stem>.before-N`` (never paid over)."""
+    session.lock_folder()
+    if session.request.fresh:
+        session.folder.set_aside()
+    else:
+        keep_paid_images(session.folder, session.plan.jobs, session.previous)
 
 
 async def _run(session: Session, observer: Observer) -> tuple[rm.Report, RunOutcome]:
@@ -426,7 +432,7 @@ async def run_async(
         tracker.close()
         writer.close()
     outcome.wall_s = loop.time() - started
-    status = _final_status(outcome, session)
+    status = final_status(outcome, len(session.plan.jobs))
     paid = folder_paid(folder)  # the ledger, now holding this run's charges too
     report = build_report(info, state, status=status, outcome=outcome, rows=rows, folder_cost=paid)
     try:
@@ -487,12 +493,3 @@ def _write_outputs(report: rm.Report, folder: RunFolder, writer: ReportWriter) -
     report.contact_sheets = sheet_names(len(report.images))
     writer.write(report)
     build_contact_sheets(report, folder.path)
-
-
-def _final_status(outcome: RunOutcome, session: Session) -> rm.Status:
-    if outcome.interrupted:
-        return "aborted"
-    done = outcome.count("succeeded") + outcome.count("reused")
-    if done == len(session.plan.jobs):
-        return "completed"
-    return "failed" if done == 0 else "partial"

@@ -33,6 +33,7 @@ __all__ = [
     "best_attempt",
     "build_report",
     "count_totals",
+    "final_status",
     "identity_summary",
     "image_entry",
     "image_rows",
@@ -252,6 +253,17 @@ def identity_summary(
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+def final_status(outcome: RunOutcome, planned: int) -> rm.Status:
+    """The run's status when it ends: ``aborted`` when interrupted, else by images done of
+    ``planned`` (reused ones count as done)."""
+    if outcome.interrupted:
+        return "aborted"
+    done = outcome.count("succeeded") + outcome.count("reused")
+    if done == planned:
+        return "completed"
+    return "failed" if done == 0 else "partial"
 
 
 def build_report(

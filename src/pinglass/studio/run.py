@@ -271,13 +271,13 @@ def run_studio(studio: Studio, observer: StudioObserver) -> StudioReport:
         studio.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--out {studio.out}: cannot write there ({exc.strerror})") from None
+    from pinglass.session import claim_folder
+
     lock = FolderLock.acquire(studio.out)
     try:
         for m in studio.runnable:
             assert m.session is not None  # noqa: S101 - runnable means prepared
-            m.session.lock_folder()
-            if studio.request.base.fresh:
-                m.session.folder.set_aside()
+            claim_folder(m.session)
         report = asyncio.run(_run_all(studio, observer))
         _write_gallery(report, studio.out)
         return report
