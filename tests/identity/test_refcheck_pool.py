@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ def test_photos_a_stuck_worker_holds_are_measured_in_this_process(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(refcheck, "_measure_in_worker", _stuck)  # what the forked workers run
+    monkeypatch.setattr(refcheck.threading, "active_count", lambda: 1)  # as in the CLI
     monkeypatch.setattr(refcheck, "_POOL_GRACE_S", 0.5)
     monkeypatch.setattr(refcheck, "_PHOTO_BUDGET_S", 0.1)
     measured: list[str] = []
@@ -47,4 +49,33 @@ def test_photos_a_stuck_worker_holds_are_measured_in_this_process(
     assert check._measure_all(photos) == [None, None]
 
     assert time.monotonic() - start < 10
+    assert measured == ["p1.jpg", "p2.jpg"]
+
+
+def test_no_worker_is_forked_while_other_threads_are_alive(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A fork copies only the calling thread; a lock another thread holds would stay held."""
+
+    def no_pool(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("forked while another thread was alive")
+
+    monkeypatch.setattr(refcheck, "ProcessPoolExecutor", no_pool)
+    measured: list[str] = []
+
+    def here(self: Any, photo: FacePhoto) -> refcheck.Measured:
+        measured.append(photo.file)
+        return None
+
+    monkeypatch.setattr(refcheck.IdentityCheck, "_measure", here)
+    check = refcheck.IdentityCheck(_Ready(), workers=2)  # type: ignore[arg-type]
+    photos = [FacePhoto(f"p{i}.jpg", tmp_path / f"p{i}.jpg", (0, 0, 10, 10), 90.0) for i in (1, 2)]
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert check._measure_all(photos) == [None, None]
+    finally:
+        release.set()
+        other.join()
     assert measured == ["p1.jpg", "p2.jpg"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -163,9 +164,17 @@ class IdentityCheck:
 
         dlib's embedding network holds the GIL for its whole forward pass, so threads would
         take turns; forked worker processes share the models the parent already loaded (copy
-        on write) and run truly in parallel. Where fork is not available, one at a time.
+        on write) and run truly in parallel. Where fork is not available, or other threads are
+        alive (a fork copies only this one, and a lock another thread held stays held in the
+        child: a test runner, an embedding host), one at a time. ``pinglass refs`` and
+        ``generate`` reach this point with the main thread only.
         """
-        if len(photos) < 2 or self.workers < 2 or "fork" not in mp.get_all_start_methods():
+        if (
+            len(photos) < 2
+            or self.workers < 2
+            or "fork" not in mp.get_all_start_methods()
+            or threading.active_count() > 1
+        ):
             return [self._measure(photo) for photo in photos]
         self.analyzer.ready()  # fork only once the models are in memory (no loader thread mid-way)
         global _WORKER_CHECK  # noqa: PLW0603 - read by the forked workers
