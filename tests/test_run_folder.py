@@ -68,11 +68,14 @@ def test_a_read_only_parent_is_a_usage_error_and_nothing_is_left(tmp_path: Path)
 def test_set_aside_moves_every_file_of_the_earlier_run(tmp_path: Path) -> None:
     _earlier_run(tmp_path)
     (tmp_path / "notes.txt").write_text("the user's own file")
+    (tmp_path / "filtered").mkdir()
+    (tmp_path / "filtered" / "03-beach.png").write_bytes(b"flagged, billed")
     folder = RunFolder(tmp_path)
     assert folder.has_run()
     moved = folder.set_aside("20261129-180000")
     assert sorted(p.name for p in moved) == [
         "contact-sheet.before-20261129-180000.jpg",
+        "filtered.before-20261129-180000",
         "images.before-20261129-180000",
         "index.before-20261129-180000.html",
         "journal.before-20261129-180000.jsonl",

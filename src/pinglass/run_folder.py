@@ -50,6 +50,8 @@ class RunFolder:
     CONTACT_SHEET: ClassVar[str] = "contact-sheet.jpg"
     THUMBS: ClassVar[str] = "thumbs"
     INDEX: ClassVar[str] = "index.html"
+    FILTERED: ClassVar[str] = "filtered"
+    """Outputs the provider's safety checker flagged: billed, kept here, never the portrait."""
     RUN_FILES: ClassVar[tuple[str, ...]] = (
         IMAGES,
         JOURNAL,
@@ -57,6 +59,7 @@ class RunFolder:
         CONTACT_SHEET,
         THUMBS,
         INDEX,
+        FILTERED,
     )
     """Everything a run writes, in the order :meth:`set_aside` moves it."""
 

@@ -62,6 +62,20 @@ async def test_a_flagged_output_is_counted_kept_aside_and_made_once_more(
     assert "filtered/01-p01.png" in kept[0]["error"]["message"]  # type: ignore[index]
 
 
+async def test_an_earlier_runs_flagged_output_is_kept_not_overwritten(
+    run: RunFn, out_dir: Path
+) -> None:
+    earlier = out_dir / "filtered" / "01-p01.png"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_bytes(b"an earlier run's flagged output, also paid for")
+    fake = FakeProvider()
+    fake.enqueue(_flagged(), prompt="portrait number 1")
+    await run(make_plan(1), [fake], keys_for(fake=[KEY]))
+    kept = out_dir / "filtered" / "01-p01.before-1.png"
+    assert kept.read_bytes() == b"an earlier run's flagged output, also paid for"
+    assert earlier.read_bytes() == png_bytes(color="black")
+
+
 async def test_a_second_flagged_output_is_final_and_both_are_counted(
     run: RunFn, out_dir: Path
 ) -> None:

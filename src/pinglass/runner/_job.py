@@ -361,9 +361,10 @@ class JobRunner:
         """
         cost = self.settle(att, billed)
         self.filtered += 1
-        rel = f"filtered/{self.job.stem}" + (f"~{self.filtered}" if self.filtered > 1 else "")
-        rel += f".{ext}"
+        stem = self.job.stem + (f"~{self.filtered}" if self.filtered > 1 else "")
+        rel = f"{RunFolder.FILTERED}/{stem}.{ext}"
         try:
+            keep_aside(self.ctx.out_dir / rel, data)  # an earlier run's, also paid for
             write_atomic(self.ctx.out_dir / rel, data)
             kept = f"; kept as {rel}"
         except OSError as exc:
