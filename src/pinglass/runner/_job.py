@@ -127,9 +127,12 @@ class JobRunner:
                 return result if result is not None else await self._fresh()
         except asyncio.CancelledError:
             if self.live is not None:
-                await cancel_remote(self.ctx, self.job, self.live)
+                live = self.live
+                await cancel_remote(self.ctx, self.job, live)
+                self._cut_off(live, f"its job {live.remote_id} on {live.provider} was cancelled")
             elif self.creating is not None:
-                self._cut_off(self.creating)
+                why = f"the create was being sent to {self.creating.provider}"
+                self._cut_off(self.creating, why)
             raise
         finally:
             self.release()
@@ -397,22 +400,24 @@ class JobRunner:
         self.last_error = exc
         self.release()
 
-    def _cut_off(self, att: Attempt) -> None:
-        """A second Ctrl-C cut ``att``'s create off after it was sent: possibly billed.
+    def _cut_off(self, att: Attempt, why: str) -> None:
+        """A second Ctrl-C stopped ``att`` after its create was sent: possibly billed.
 
-        Nobody knows whether the provider took it, so it is reported at the catalog price with
-        a note (not ``not_run`` at $0), the money stays reserved, and the intent record stays
-        open: a re-run looks for the job where the provider can list them.
+        Either nobody knows whether the provider took the create, or its job was cancelled
+        after it had run a while (Replicate bills a cancelled prediction for its time). So it
+        is reported at the catalog price with a note (not ``not_run`` at $0), the money stays
+        reserved, and the job stays open in the journal: a re-run looks it up and books what
+        the provider says it cost in place of this estimate.
         """
         if att.price == ZERO:
             return  # a free model: nothing to count, and a re-run simply sends it again
         if self.res.open:
             self.res.keep()
-        self.ctx.record_charge(self.job, att.provider, None, att.price, possible=True)
+        self.ctx.record_charge(self.job, att.provider, att.remote_id, att.price, possible=True)
         err = ImageError(
             "interrupted",
-            f"stopped by a second Ctrl-C while the create was being sent to {att.provider}: it"
-            f" may have been billed, counted at the catalog price (about ${att.price})",
+            f"stopped by a second Ctrl-C ({why}): it may have been billed, counted at the"
+            f" catalog price (about ${att.price})",
         )
         row = self.result("failed", att, error=err, cost=att.price, cost_source="catalog")
         self.finish(row, recoverable=True)
