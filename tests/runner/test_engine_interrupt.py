@@ -11,6 +11,8 @@ from runner_fixtures import *  # noqa: F403 - fixtures
 
 from fakes import HANG, FakeProvider, RunFn, entry, keys_for, make_plan
 from pinglass.errors import Transient
+from pinglass.history import folder_paid
+from pinglass.run_folder import RunFolder
 from pinglass.runner.events import Event, JobFinished, RunStopping
 
 pytestmark = pytest.mark.anyio
@@ -69,7 +71,7 @@ async def test_cancel_cancels_remote_jobs_then_resume_recovers_them(
     assert set(fake.creates.values()) == {1}  # re-attached, never re-created
 
 
-async def test_resume_recreates_remote_jobs_we_cancelled(run: RunFn) -> None:
+async def test_resume_recreates_remote_jobs_we_cancelled(run: RunFn, out_dir: Path) -> None:
     fake = FakeProvider(polls_before_done=10_000)
     plan = make_plan(2, concurrency=2)
     task = asyncio.create_task(run(plan, [fake], keys_for(fake=[KEY])))
@@ -79,10 +81,15 @@ async def test_resume_recreates_remote_jobs_we_cancelled(run: RunFn) -> None:
         await task
     fake.cancel_effective, fake.polls_before_done = True, 1
 
+    paid_when_stopped = folder_paid(RunFolder(out_dir))
+    assert paid_when_stopped > 0  # the cancelled jobs are possible charges, not $0
+
     outcome = await run(plan, [fake], keys_for(fake=[KEY]))
     assert outcome.count("succeeded") == 2
     assert set(fake.creates.values()) == {2}  # the cancelled job made nothing: made anew
     assert len(fake.ops("poll")) >= 4  # each cancelled job was looked at before re-creating
+    # what the re-run found (here: canceled, nothing billed) replaces the possible charges
+    assert folder_paid(RunFolder(out_dir)) == outcome.cost_usd == paid_when_stopped
 
 
 async def test_killed_mid_create_is_found_again_not_resent(run: RunFn, out_dir: Path) -> None:
