@@ -28,13 +28,9 @@ def _stuck(photo: FacePhoto) -> refcheck.Measured:
     return None
 
 
-def test_photos_a_stuck_worker_holds_are_measured_in_this_process(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(refcheck, "_measure_in_worker", _stuck)  # what the forked workers run
-    monkeypatch.setattr(refcheck.threading, "active_count", lambda: 1)  # as in the CLI
-    monkeypatch.setattr(refcheck, "_POOL_GRACE_S", 0.5)
-    monkeypatch.setattr(refcheck, "_PHOTO_BUDGET_S", 0.1)
+@pytest.fixture
+def measured_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The photos measured in this process (the check's own ``_measure``, stubbed)."""
     measured: list[str] = []
 
     def here(self: Any, photo: FacePhoto) -> refcheck.Measured:
@@ -42,18 +38,31 @@ def test_photos_a_stuck_worker_holds_are_measured_in_this_process(
         return None
 
     monkeypatch.setattr(refcheck.IdentityCheck, "_measure", here)
+    return measured
+
+
+def _photos(folder: Path) -> list[FacePhoto]:
+    return [FacePhoto(f"p{i}.jpg", folder / f"p{i}.jpg", (0, 0, 10, 10), 90.0) for i in (1, 2)]
+
+
+def test_photos_a_stuck_worker_holds_are_measured_in_this_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, measured_here: list[str]
+) -> None:
+    monkeypatch.setattr(refcheck, "_measure_in_worker", _stuck)  # what the forked workers run
+    monkeypatch.setattr(refcheck.threading, "active_count", lambda: 1)  # as in the CLI
+    monkeypatch.setattr(refcheck, "_POOL_GRACE_S", 0.5)
+    monkeypatch.setattr(refcheck, "_PHOTO_BUDGET_S", 0.1)
     check = refcheck.IdentityCheck(_Ready(), workers=2)  # type: ignore[arg-type]
-    photos = [FacePhoto(f"p{i}.jpg", tmp_path / f"p{i}.jpg", (0, 0, 10, 10), 90.0) for i in (1, 2)]
 
     start = time.monotonic()
-    assert check._measure_all(photos) == [None, None]
+    assert check._measure_all(_photos(tmp_path)) == [None, None]
 
     assert time.monotonic() - start < 10
-    assert measured == ["p1.jpg", "p2.jpg"]
+    assert measured_here == ["p1.jpg", "p2.jpg"]
 
 
 def test_no_worker_is_forked_while_other_threads_are_alive(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, measured_here: list[str]
 ) -> None:
     """A fork copies only the calling thread; a lock another thread holds would stay held."""
 
@@ -61,21 +70,13 @@ def test_no_worker_is_forked_while_other_threads_are_alive(
         raise AssertionError("forked while another thread was alive")
 
     monkeypatch.setattr(refcheck, "ProcessPoolExecutor", no_pool)
-    measured: list[str] = []
-
-    def here(self: Any, photo: FacePhoto) -> refcheck.Measured:
-        measured.append(photo.file)
-        return None
-
-    monkeypatch.setattr(refcheck.IdentityCheck, "_measure", here)
     check = refcheck.IdentityCheck(_Ready(), workers=2)  # type: ignore[arg-type]
-    photos = [FacePhoto(f"p{i}.jpg", tmp_path / f"p{i}.jpg", (0, 0, 10, 10), 90.0) for i in (1, 2)]
     release = threading.Event()
     other = threading.Thread(target=release.wait, daemon=True)
     other.start()
     try:
-        assert check._measure_all(photos) == [None, None]
+        assert check._measure_all(_photos(tmp_path)) == [None, None]
     finally:
         release.set()
         other.join()
-    assert measured == ["p1.jpg", "p2.jpg"]
+    assert measured_here == ["p1.jpg", "p2.jpg"]
