@@ -16,6 +16,11 @@ SAMPLE_REFS = Path(__file__).resolve().parents[2] / "sample_refs"
 GOOD_REFS = ("IMG_0412.jpg", "IMG_0427.jpg", "IMG_0415.jpg")
 PROMPT_IDS = ("grey-studio", "window-light", "park-bench")
 
+STANDIN_TOKEN = "r8_standin_token_000000001"
+"""A Replicate token the loopback stand-in (``tests/standin.py``) accepts."""
+FLUX_DEV_PRICE = 0.025
+"""The catalog price of replicate/flux-dev, per image: what the stand-in runs are priced at."""
+
 _VENDOR_VARS = {var for entry in PROVIDERS.values() for var in entry.key_env_vars}
 
 
@@ -93,3 +98,27 @@ def write_tiny_preset(folder: Path, name: str = "tiny.toml") -> Path:
     path = folder / name
     path.write_text(preset_toml(list(zip(PROMPT_IDS, texts, strict=True))), encoding="utf-8")
     return path
+
+
+def standin_env(base_url: str) -> dict[str, str]:
+    """:func:`clean_env` for a run against the Replicate stand-in at ``base_url``."""
+    return clean_env(
+        REPLICATE_API_TOKEN=STANDIN_TOKEN,
+        PINGLASS_REPLICATE_BASE_URL=base_url,
+        PINGLASS_POLL_INTERVAL="0.05",
+    )
+
+
+def standin_generate(tmp: Path, preset: Path | str, out: Path, *extra: str) -> list[str]:
+    """``generate`` arguments for replicate/flux-dev into ``out``, with ``--yes --json``.
+
+    The refs are ``tmp/refs``, copied from the good sample photos the first time only, so a
+    test may remove one between runs.
+    """
+    refs = tmp / "refs"
+    if not refs.is_dir():
+        copy_good_refs(refs)
+    return [
+        "generate", str(refs), "--preset", str(preset), "--provider", "replicate/flux-dev",
+        "--out", str(out), "--yes", "--json", *extra,
+    ]  # fmt: skip

@@ -15,13 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hardening_support import PROMPT_IDS, clean_env, copy_good_refs, run_cli, write_tiny_preset
+from hardening_support import (
+    PROMPT_IDS,
+    clean_env,
+    copy_good_refs,
+    run_cli,
+    standin_env,
+    write_tiny_preset,
+)
 
 from standin import StandIn
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
-TOKEN = "r8_standin_token_000000001"
 LOCK_NAME = ".pinglass.lock"  # the README names it
 
 
@@ -32,14 +38,6 @@ def _args(tmp: Path, out: Path, *extra: str) -> list[str]:
         "generate", str(refs), "--preset", str(preset), "--provider", "replicate/flux-dev",
         "--out", str(out), "--concurrency", "1", "--yes", *extra,
     ]  # fmt: skip
-
-
-def _env(server: StandIn) -> dict[str, str]:
-    return clean_env(
-        REPLICATE_API_TOKEN=TOKEN,
-        PINGLASS_REPLICATE_BASE_URL=server.base_url,
-        PINGLASS_POLL_INTERVAL="0.05",
-    )
 
 
 def _spawn(tmp: Path, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
@@ -66,9 +64,9 @@ def test_a_second_run_into_a_busy_folder_is_refused_naming_the_first(tmp_path: P
     out = tmp_path / "run"
     args = _args(tmp_path, out)
     with StandIn(latency=60, hold=False, max_life=120) as server:
-        first = _spawn(tmp_path, args, _env(server))
+        first = _spawn(tmp_path, args, standin_env(server.base_url))
         _wait_for(lambda: sum(server.creates.values()) >= 1)
-        second = run_cli(tmp_path, *args, env=_env(server))
+        second = run_cli(tmp_path, *args, env=standin_env(server.base_url))
         server.latency = 0.1  # the first run's prediction may finish now
         first_out, first_err = first.communicate(timeout=60)
     assert first.returncode == 0, first_err[-2000:]
@@ -88,12 +86,12 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = _args(tmp_path, out)
     with StandIn(latency=0.5, hold=False, max_life=60) as server:
-        first = _spawn(tmp_path, args, _env(server))
+        first = _spawn(tmp_path, args, standin_env(server.base_url))
         _wait_for(lambda: sum(server.creates.values()) >= 1 and (out / LOCK_NAME).exists())
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=10)
         assert json.loads((out / LOCK_NAME).read_text())["pid"] == first.pid  # left behind
-        again = run_cli(tmp_path, *args, env=_env(server))
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert again.code == 0, again.output
     assert sorted(server.creates.values()) == [1, 1, 1]  # the resume paid nothing twice
     assert not (out / LOCK_NAME).exists()
@@ -103,7 +101,7 @@ def test_sigterm_stops_like_a_first_ctrl_c(tmp_path: Path) -> None:
     """In-flight work finishes and is reported; nothing new is sent; exit 130."""
     out = tmp_path / "run"
     with StandIn(latency=60, hold=False, max_life=120) as server:
-        proc = _spawn(tmp_path, _args(tmp_path, out, "--json"), _env(server))
+        proc = _spawn(tmp_path, _args(tmp_path, out, "--json"), standin_env(server.base_url))
         _wait_for(lambda: sum(server.creates.values()) >= 1)
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)  # the run has seen the signal before its prediction can finish
@@ -144,7 +142,7 @@ def test_a_random_seed_preset_resumes_with_its_earlier_seeds(tmp_path: Path) -> 
     args += ["--provider", "replicate/flux-dev", "--out", str(out), "--concurrency", "1"]
     args += ["--yes", "--json"]
     with StandIn(latency=60, hold=False, max_life=240) as server:
-        first = _spawn(tmp_path, args, _env(server))
+        first = _spawn(tmp_path, args, standin_env(server.base_url))
         _wait_for(lambda: sum(server.creates.values()) >= 1)
         first.send_signal(signal.SIGINT)
         time.sleep(0.5)  # the run has seen the Ctrl-C before its prediction can finish
@@ -152,7 +150,7 @@ def test_a_random_seed_preset_resumes_with_its_earlier_seeds(tmp_path: Path) -> 
         first.communicate(timeout=120)
         assert first.returncode == 130
         made = {p.name: p.read_bytes() for p in (out / "images").glob("*.png")}
-        again = run_cli(tmp_path, *args, env=_env(server), timeout=300)
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url), timeout=300)
     assert again.code == 0, again.output
     report = json.loads(again.stdout)
     assert [i["status"] for i in report["images"]] == ["reused", "succeeded"]

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 from hardening_support import (
+    FLUX_DEV_PRICE,
     GOOD_REFS,
     Result,
-    clean_env,
-    copy_good_refs,
     preset_toml,
+    standin_env,
+    standin_generate,
     write_tiny_preset,
 )
 from hardening_support import run_cli as _run_cli
@@ -32,31 +33,10 @@ from standin import StandIn
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback")]
 
-TOKEN = "r8_standin_token_000000001"
-PRICE = 0.025  # replicate/flux-dev, per image
-
 
 def run_cli(cwd: Path, *args: str, env: dict[str, str], timeout: float = 300) -> Result:
     """The CLI as a subprocess, with room for a loaded machine (each run takes seconds)."""
     return _run_cli(cwd, *args, env=env, timeout=timeout)
-
-
-def _env(server: StandIn) -> dict[str, str]:
-    return clean_env(
-        REPLICATE_API_TOKEN=TOKEN,
-        PINGLASS_REPLICATE_BASE_URL=server.base_url,
-        PINGLASS_POLL_INTERVAL="0.05",
-    )
-
-
-def _generate(tmp: Path, preset: Path | str, out: Path, *extra: str) -> list[str]:
-    refs = tmp / "refs"
-    if not refs.is_dir():
-        copy_good_refs(refs)
-    return [
-        "generate", str(refs), "--preset", str(preset), "--provider", "replicate/flux-dev",
-        "--out", str(out), "--yes", "--json", *extra,
-    ]  # fmt: skip
 
 
 def _images(out: Path) -> dict[str, bytes]:
@@ -65,8 +45,8 @@ def _images(out: Path) -> dict[str, bytes]:
 
 def _first_run(tmp_path: Path, server: StandIn) -> tuple[list[str], Path, dict[str, bytes]]:
     out = tmp_path / "run"
-    args = _generate(tmp_path, write_tiny_preset(tmp_path), out)
-    first = run_cli(tmp_path, *args, env=_env(server))
+    args = standin_generate(tmp_path, write_tiny_preset(tmp_path), out)
+    first = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert first.code == 0, first.output
     return args, out, _images(out)
 
@@ -79,11 +59,11 @@ def test_folder_cost_comes_from_the_journal_not_a_damaged_report(tmp_path: Path)
     with StandIn(latency=0.05) as server:
         args, out, _ = _first_run(tmp_path, server)
         (out / "report.json").write_text("{ torn by a crash")
-        again = run_cli(tmp_path, *args, env=_env(server))
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert again.code == 0, again.output
     totals = json.loads(again.stdout)["totals"]
     assert totals["reused"] == 3 and totals["cost_usd"] == 0
-    assert totals["folder_cost_usd"] == pytest.approx(3 * PRICE)
+    assert totals["folder_cost_usd"] == pytest.approx(3 * FLUX_DEV_PRICE)
     assert sum(server.creates.values()) == 3
 
 
@@ -94,12 +74,12 @@ def test_a_report_left_one_image_behind_by_a_kill_does_not_undercount(tmp_path: 
         report = json.loads((out / "report.json").read_text())
         last = report["images"][-1]  # as the rewrite before the last image left it
         last.update(status="not_run", file=None, cost_usd=0.0, remote_id=None)
-        report["totals"]["folder_cost_usd"] = 2 * PRICE
+        report["totals"]["folder_cost_usd"] = 2 * FLUX_DEV_PRICE
         (out / "report.json").write_text(json.dumps(report))
-        again = run_cli(tmp_path, *args, env=_env(server))
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert again.code == 0, again.output
     totals = json.loads(again.stdout)["totals"]
-    assert totals["reused"] == 3 and totals["folder_cost_usd"] == pytest.approx(3 * PRICE)
+    assert totals["reused"] == 3 and totals["folder_cost_usd"] == pytest.approx(3 * FLUX_DEV_PRICE)
     assert sum(server.creates.values()) == 3
 
 
@@ -111,15 +91,17 @@ def test_a_rerun_refused_for_cost_keeps_the_paid_images_in_the_report(tmp_path: 
     out = tmp_path / "run"
     small = write_tiny_preset(tmp_path)
     with StandIn(latency=0.05) as server:
-        first = run_cli(tmp_path, *_generate(tmp_path, small, out), env=_env(server))
+        first = run_cli(
+            tmp_path, *standin_generate(tmp_path, small, out), env=standin_env(server.base_url)
+        )
         assert first.code == 0, first.output
         texts = ["studio portrait, grey backdrop", "portrait by a window", "portrait in a park"]
         more = [*zip(("grey-studio", "window-light", "park-bench"), texts, strict=True)]
         more += [(f"extra-{i}", f"portrait number {i}") for i in range(1, 6)]
         bigger = tmp_path / "bigger.toml"
         bigger.write_text(preset_toml(more))
-        args = _generate(tmp_path, bigger, out, "--max-cost", "0.05")
-        refused = run_cli(tmp_path, *args, env=_env(server))
+        args = standin_generate(tmp_path, bigger, out, "--max-cost", "0.05")
+        refused = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert refused.code == 3, refused.output
     report = json.loads((out / "report.json").read_text())
     assert report["status"] == "refused"
@@ -127,7 +109,7 @@ def test_a_rerun_refused_for_cost_keeps_the_paid_images_in_the_report(tmp_path: 
     assert [statuses[p] for p in ("grey-studio", "window-light", "park-bench")] == ["reused"] * 3
     kept = [i["file"] for i in report["images"] if i["status"] == "reused"]
     assert all((out / f).is_file() for f in kept)
-    assert report["totals"]["folder_cost_usd"] == pytest.approx(3 * PRICE)
+    assert report["totals"]["folder_cost_usd"] == pytest.approx(3 * FLUX_DEV_PRICE)
     assert sum(server.creates.values()) == 3
 
 
@@ -140,14 +122,14 @@ def test_an_emptied_journal_reuses_every_paid_image(tmp_path: Path) -> None:
         args, out, paid = _first_run(tmp_path, server)
         remote = {i["prompt_id"]: i["remote_id"] for i in _report(out)["images"]}
         (out / "journal.jsonl").write_text("")
-        again = run_cli(tmp_path, *args, env=_env(server))
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert again.code == 0, again.output
     report = json.loads(again.stdout)
     assert [i["status"] for i in report["images"]] == ["reused"] * 3
     assert {i["prompt_id"]: i["remote_id"] for i in report["images"]} == remote
     assert sum(server.creates.values()) == 3  # nothing paid twice
     assert _images(out) == paid  # nothing overwritten or set aside
-    assert report["totals"]["folder_cost_usd"] == pytest.approx(3 * PRICE)
+    assert report["totals"]["folder_cost_usd"] == pytest.approx(3 * FLUX_DEV_PRICE)
 
 
 def test_a_removed_selfie_still_reuses_every_paid_image(tmp_path: Path) -> None:
@@ -155,7 +137,7 @@ def test_a_removed_selfie_still_reuses_every_paid_image(tmp_path: Path) -> None:
     with StandIn(latency=0.05) as server:
         args, out, paid = _first_run(tmp_path, server)
         (tmp_path / "refs" / GOOD_REFS[0]).unlink()
-        again = run_cli(tmp_path, *args, env=_env(server))
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert again.code == 0, again.output
     assert [i["status"] for i in json.loads(again.stdout)["images"]] == ["reused"] * 3
     assert sum(server.creates.values()) == 3
@@ -173,7 +155,7 @@ def test_with_journal_and_index_lost_paid_files_are_set_aside_never_overwritten(
         (out / "report.json").unlink()
         for name in paid:  # each file differs from what the next run makes
             (out / "images" / name).write_bytes(paid[name] + b"paid")
-        again = run_cli(tmp_path, *args, env=_env(server))
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert again.code == 0, again.output
     for name, data in paid.items():
         stem, ext = name.rsplit(".", 1)
@@ -231,12 +213,12 @@ def test_a_full_disk_ends_the_run_in_one_line_and_loses_no_money(
 ) -> None:
     """Row 7: the disk fills while three paid predictions run."""
     out = small_disk / "run"
-    args = _generate(tmp_path, write_tiny_preset(tmp_path), out, "--concurrency", "3")
+    args = standin_generate(tmp_path, write_tiny_preset(tmp_path), out, "--concurrency", "3")
     with StandIn(latency=3, hold=False, max_life=240) as server:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "pinglass", *args],
             cwd=tmp_path,
-            env=_env(server),
+            env=standin_env(server.base_url),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -251,9 +233,9 @@ def test_a_full_disk_ends_the_run_in_one_line_and_loses_no_money(
         assert "No space left on device" in line and str(out) in line, line
         assert json.loads(stdout)["error"]["exit_code"] == proc.returncode
         filler.unlink()
-        again = run_cli(tmp_path, *args, env=_env(server))
+        again = run_cli(tmp_path, *args, env=standin_env(server.base_url))
     assert again.code == 0, again.output
     report = json.loads(again.stdout)
     assert {i["status"] for i in report["images"]} <= {"succeeded", "reused"}
     assert sum(server.creates.values()) == 3  # the paid predictions were collected, not re-paid
-    assert report["totals"]["folder_cost_usd"] == pytest.approx(3 * PRICE)
+    assert report["totals"]["folder_cost_usd"] == pytest.approx(3 * FLUX_DEV_PRICE)
