@@ -35,7 +35,18 @@ __all__ = [
     "Pending",
     "Provider",
     "Reference",
+    "fields_digest",
 ]
+
+
+def fields_digest(*parts: str) -> str:
+    """The sha256 (hex) of ``parts``, each followed by a NUL: the request's fingerprint and the
+    job's keys. Journals keep these hashes, so the encoding must not change."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +109,7 @@ class GenerationRequest:
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the output; journaled with each create."""
-        h = hashlib.sha256()
-        for part in (
+        return fields_digest(
             self.model,
             self.prompt,
             self.negative_prompt,
@@ -110,10 +120,7 @@ class GenerationRequest:
             str(self.identity_weight),
             repr(sorted(self.params.items())),
             *(r.sha256 for r in self.references),
-        ):
-            h.update(part.encode())
-            h.update(b"\0")
-        return h.hexdigest()
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ prompts) or the best several.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +15,7 @@ from typing import Any
 from pinglass.catalog import ModelEntry
 from pinglass.errors import UsageError
 from pinglass.money import ZERO, usd
-from pinglass.providers.base import GenerationRequest, Reference
+from pinglass.providers.base import GenerationRequest, Reference, fields_digest
 
 __all__ = ["Estimate", "Job", "Plan"]
 
@@ -45,8 +44,7 @@ class Job:
         With ``references=False`` the chosen selfies are left out: the journal names a job by
         the full digest, the image index (``images/.index.jsonl``) by the one without them.
         """
-        h = hashlib.sha256()
-        parts = (
+        return fields_digest(
             str(self.index),
             self.prompt_id,
             self.prompt,
@@ -58,11 +56,7 @@ class Job:
             str(self.identity_weight),
             repr(sorted(self.params.items())),
             *((r.sha256 for r in self.references) if references else ()),
-        )
-        for part in parts:
-            h.update(part.encode())
-            h.update(b"\0")
-        return h.hexdigest()[:16]
+        )[:16]
 
     @property
     def stem(self) -> str:
