@@ -10,8 +10,9 @@ import pytest
 import respx
 
 from fakes import png_bytes
-from pinglass.catalog import load_catalog
+from pinglass.catalog import Catalog, load_catalog
 from pinglass.errors import UsageError
+from pinglass.jobs import preset_jobs
 from pinglass.presets import load_preset
 from pinglass.pricing import NO_REFERENCE_WARNING, billed_cost, catalog_rows, compare
 from pinglass.providers.base import Billed
@@ -50,6 +51,35 @@ def test_per_second_price_uses_typical_seconds() -> None:
     (row,) = compare(load_catalog(), load_preset("business"), provider="replicate")
     assert row.model == "flux-pulid"
     assert row.per_image_usd == Decimal("0.0014") * 16
+
+
+def test_per_second_worst_case_is_what_the_run_estimates_and_reserves() -> None:
+    """The row's worst case is the run's own: Plan.estimate's worst case, Job's reservation."""
+    preset, catalog = load_preset("business"), load_catalog()
+    entry = catalog.get("replicate", "flux-pulid")
+    (row,) = compare(catalog, preset, provider="replicate")
+    assert entry.unit == "second" and entry.deadline_seconds == 4 * 16  # the catalog default
+    assert row.deadline_s == 64
+    assert row.worst_per_image_usd == Decimal("0.0014") * 64
+    plan = Plan(jobs=tuple(preset_jobs(preset, ())), chain=(entry,))
+    est = plan.estimate()
+    assert (row.run_usd, row.worst_case_usd) == (est.total_usd, est.worst_case_usd)
+    assert row.worst_case_usd == Decimal("0.0896") * 23 > row.run_usd * 3
+    assert [j.worst_price_on(entry) for j in plan.jobs] == [row.worst_per_image_usd] * 23
+
+
+def test_per_image_worst_case_is_the_run_price() -> None:
+    (row,) = compare(load_catalog(), load_preset("business"), provider="fal", model="flux-pulid")
+    assert row.deadline_s is None
+    assert (row.worst_case_usd, row.worst_per_image_usd) == (row.run_usd, row.per_image_usd)
+
+
+def test_max_seconds_and_price_overrides_reach_the_worst_case() -> None:
+    catalog = load_catalog({"replicate/flux-pulid": Decimal("0.01")})
+    entry = catalog.get("replicate", "flux-pulid").model_copy(update={"max_seconds": Decimal(30)})
+    (row,) = compare(Catalog([entry]), load_preset("business"), provider="replicate")
+    assert (row.deadline_s, row.worst_per_image_usd) == (30, Decimal("0.3"))
+    assert row.worst_case_usd == Decimal("6.9")
 
 
 def test_text_only_model_carries_the_warning() -> None:
@@ -139,3 +169,57 @@ async def test_price_override_is_used_by_the_estimate_and_by_settlement(tmp_path
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+async def _cancel_after_per_create(tmp_path: Path, cap: Decimal) -> tuple[list[str], list[str]]:
+    """Three flux-pulid images run one at a time under ``cap``: each create's Cancel-After
+    header, and the images' statuses (every prediction bills its typical 16 s)."""
+    preset = load_preset("business")
+    three = preset.model_copy(update={"prompts": preset.prompts[:3]})
+    entry = load_catalog().get("replicate", "flux-pulid")
+    plan = Plan(jobs=tuple(preset_jobs(three, ())), chain=(entry,), max_cost=cap, concurrency=1)
+    base, out_url = "https://api.replicate.com/v1", "https://replicate.delivery/x/out.png"
+    router = respx.Router(assert_all_called=False)
+    router.get(f"{base}/models/bytedance/flux-pulid").respond(
+        json={"latest_version": {"id": "v1", "openapi_schema": {}}}
+    )
+    created = router.post(f"{base}/predictions").respond(
+        201,
+        json={
+            "id": "p1",
+            "model": "bytedance/flux-pulid",
+            "status": "succeeded",
+            "output": [out_url],
+            "metrics": {"predict_time": 16},
+        },
+    )
+    router.get(out_url).respond(content=png_bytes(), headers={"content-type": "image/png"})
+    settings = Settings(_env_file=None, poll_interval=0.01)  # type: ignore[call-arg]
+    async with httpx.AsyncClient(transport=httpx.MockTransport(router.handler)) as client:
+        outcome = await run_batch(
+            plan,
+            keys={"replicate": [ApiKey.of("r8_worst_case_test_00001", "REPLICATE_API_TOKEN")]},
+            settings=settings,
+            out_dir=tmp_path / str(cap),
+            client=client,
+            sleep=_no_sleep,
+        )
+    headers = [c.request.headers["Cancel-After"] for c in created.calls]
+    return headers, [r.status for r in sorted(outcome.results, key=lambda r: r.index)]
+
+
+@pytest.mark.anyio
+async def test_max_cost_at_the_estimates_worst_case_holds_no_image_back(tmp_path: Path) -> None:
+    """The gap estimate now shows: --max-cost at the typical figure cuts deadlines and leaves an
+    image not run; at the worst case every image goes out with its full 64 s deadline."""
+    preset = load_preset("business")
+    three = preset.model_copy(update={"prompts": preset.prompts[:3]})
+    (row,) = compare(load_catalog(), three, provider="replicate")
+    assert (row.run_usd, row.worst_case_usd) == (Decimal("0.0672"), Decimal("0.2688"))
+
+    headers, statuses = await _cancel_after_per_create(tmp_path, row.worst_case_usd)
+    assert headers == ["64s"] * 3 and statuses == ["succeeded"] * 3
+
+    headers, statuses = await _cancel_after_per_create(tmp_path, row.run_usd)
+    assert statuses[-1] == "not_run" and len(headers) == 2
+    assert all(int(h.removesuffix("s")) < 64 for h in headers)

@@ -5,6 +5,11 @@ cost (USD) for the preset's prompts at the preset's sizes, the per-image price a
 reference support, whether the model keeps identity and whether a key is configured. Rows put
 identity-keeping models first, then the cheapest. A model that cannot take a reference carries a
 warning: its portraits will not look like the person.
+
+A per-second model's run cost is priced at its typical run time, but ``generate`` reserves each
+image's worst case against ``--max-cost`` (the rate × the deadline the job is sent with). Each
+row carries that worst case too, from the same :class:`~pinglass.runner.plan.Job` methods the
+run's estimate and its reservations use, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -60,6 +65,16 @@ class PriceRow(BaseModel):
     """Estimated USD for the whole run."""
     per_image_usd: USD
     """Estimated USD for one image at the preset's default size."""
+    worst_case_usd: USD
+    """The most the whole run can cost, which is what ``generate`` reserves against
+    ``--max-cost`` (as its ``worst_case_usd``): a per-second model billed to each image's
+    deadline. Equal to ``run_usd`` for models priced per image or megapixel."""
+    worst_per_image_usd: USD
+    """The most one image at the preset's default size can cost (USD): what each attempt
+    reserves before it is sent."""
+    deadline_s: int | None = None
+    """For per-second models, the longest one image may run (seconds; the deadline each job is
+    sent with); ``None`` for other units."""
     price: USD
     """Catalog price in USD per ``unit``."""
     unit: str
@@ -135,17 +150,25 @@ def _select(catalog: Catalog, provider: str | None, model: str | None) -> list[M
 
 
 def _row(entry: ModelEntry, preset: Preset, *, has_key: bool) -> PriceRow:
+    # The run's own Job pricing (runner.plan): the typical price the run's estimate sums and the
+    # worst case each attempt reserves. Imported here: pinglass.runner imports this module.
+    from pinglass.jobs import preset_jobs
+    from pinglass.runner.plan import Job
+
     d = preset.defaults
-    total = ZERO
-    for p in preset.prompts:
-        total += entry.price_per_image(p.width or d.width, p.height or d.height)
+    jobs = preset_jobs(preset, ())
+    one = Job(index=1, prompt_id="", prompt="", width=d.width, height=d.height)
+    deadline = entry.deadline_seconds
     return PriceRow(
         provider=entry.provider,
         model=entry.model,
         vendor_id=entry.vendor_id,
         images=len(preset.prompts),
-        run_usd=usd(total),
-        per_image_usd=usd(entry.price_per_image(d.width, d.height)),
+        run_usd=usd(sum((j.price_on(entry) for j in jobs), ZERO)),
+        per_image_usd=one.price_on(entry),
+        worst_case_usd=usd(sum((j.worst_price_on(entry) for j in jobs), ZERO)),
+        worst_per_image_usd=one.worst_price_on(entry),
+        deadline_s=None if deadline is None else int(deadline),
         price=entry.price,
         unit=entry.unit,
         references=entry.references,
