@@ -97,3 +97,42 @@ def test_retired_model_is_refused_with_its_replacement(
     assert result.exit_code == 2
     error = json.loads(result.stdout)["error"]
     assert "is retired" in error["message"] and f"--model {replacement}" in error["message"]
+
+
+def test_json_keeps_the_typical_run_and_adds_the_worst_case(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["estimate", "--provider", "replicate,fal/flux-pulid", "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = {m["provider"]: m for m in json.loads(result.stdout)["models"]}
+    pulid = rows["replicate"]  # $0.0014/s, 16 s typical, 64 s deadline
+    assert (pulid["run_usd"], pulid["per_image_usd"]) == (0.5152, 0.0224)
+    assert (pulid["worst_case_usd"], pulid["worst_per_image_usd"]) == (2.0608, 0.0896)
+    assert pulid["deadline_s"] == 64
+    fal = rows["fal"]  # per megapixel: the worst case is the run's price
+    assert fal["deadline_s"] is None and fal["worst_case_usd"] == fal["run_usd"]
+
+
+def test_one_per_second_model_says_typical_and_worst_case(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["estimate", "--provider", "replicate", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "business: 23 images on replicate/flux-pulid: $0.5152 typical, worst case $2.0608\n"
+    )
+
+
+def test_comparison_at_80_columns_is_one_table_with_the_worst_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TERM", "dumb")
+    result = CliRunner().invoke(app, ["estimate"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    rule = next(line for line in lines if "──" in line)
+    assert len(rule) <= 80
+    header = lines[lines.index(rule) - 1].split()
+    assert header[:3] == ["provider/model", "run", "worst"]
+    pulid = next(line for line in lines if line.startswith("replicate/flux-pulid "))
+    assert pulid.split()[1:3] == ["$0.5152", "$2.0608"]
+    fal = next(line for line in lines if line.startswith("fal/flux-pulid "))
+    assert fal.split()[1:3] == ["$0.7906", "one"]  # per megapixel: no separate worst case
+    assert "worst: what generate reserves against --max-cost" in " ".join(result.stdout.split())

@@ -21,7 +21,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from pinglass.cli._output import Output
 
-__all__ = ["Col", "show_rows"]
+__all__ = ["Col", "fits", "show_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +32,29 @@ class Col:
     right: bool = False
 
 
+def fits(output: Output, title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> bool:
+    """True when ``rows`` print as a table at the terminal's width (see :func:`show_rows`)."""
+    console = output.out
+    unbounded = console.options.update(width=10_000)  # the natural width, not the terminal's
+    table = _table(title, cols, rows)
+    return Measurement.get(console, unbounded, table).maximum <= console.width
+
+
 def show_rows(
     output: Output, title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]]
 ) -> None:
     """Print ``rows`` (rich markup cells) under ``title`` as a table, or two lines per row."""
+    if fits(output, title, cols, rows):
+        output.result(_table(title, cols, rows))
+        return
+    output.result(title)
+    for row in rows:
+        output.result(row[0])
+        pairs = [f"{c.header} {cell}" for c, cell in zip(cols[1:], row[1:], strict=True) if cell]
+        output.result(Padding(Text.from_markup(" · ".join(pairs)), (0, 0, 0, 4)))
+
+
+def _table(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> Table:
     table = Table(
         title=title,
         title_justify="left",
@@ -48,13 +67,4 @@ def show_rows(
         table.add_column(col.header, justify="right" if col.right else "left", no_wrap=True)
     for row in rows:
         table.add_row(*row)
-    console = output.out
-    unbounded = console.options.update(width=10_000)  # the natural width, not the terminal's
-    if Measurement.get(console, unbounded, table).maximum <= console.width:
-        output.result(table)
-        return
-    output.result(title)
-    for row in rows:
-        output.result(row[0])
-        pairs = [f"{c.header} {cell}" for c, cell in zip(cols[1:], row[1:], strict=True) if cell]
-        output.result(Padding(Text.from_markup(" · ".join(pairs)), (0, 0, 0, 4)))
+    return table

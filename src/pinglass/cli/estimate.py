@@ -10,7 +10,7 @@ from rich.markup import escape
 from pinglass.cli import app
 from pinglass.cli._errors import exit_on_error
 from pinglass.cli._help import complete_model, complete_providers
-from pinglass.cli._layout import Col, show_rows
+from pinglass.cli._layout import Col, fits, show_rows
 from pinglass.cli._options import JsonOpt, PresetOpt, QuietOpt
 from pinglass.cli._output import Output, make_output
 from pinglass.cli._text import money, plural
@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 __all__ = ["estimate"]
 
 _UNIT = {"image": "image", "megapixel": "MP", "second": "s"}
+
+_FOOTNOTE = "Estimates from catalog prices (USD, 4 decimals; --json has 6)"
+_WORST_NOTE = (
+    "; per-second prices use a typical run time. worst: what generate reserves against"
+    " --max-cost, every image run to its deadline (blank: the same as run); a lower --max-cost"
+    " can hold images back or leave the last ones not run."
+)
 
 
 @app.command("estimate")
@@ -96,10 +103,7 @@ def estimate(
             return
         title = f"{escape(loaded.name)}: {plural(len(loaded.prompts), 'image')} at {size}"
         _render(output, title, rows)
-        output.result(
-            "Estimates from catalog prices (USD, 4 decimals; --json has 6); per-second prices use"
-            " a typical run time."
-        )
+        output.result(_FOOTNOTE + (_WORST_NOTE if _per_second(rows) else "."))
         output.line(_summary(loaded.name, len(loaded.prompts), rows))
 
 
@@ -107,48 +111,43 @@ def _split(value: str | None) -> list[str | None]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
+def _per_second(rows: list[PriceRow]) -> bool:
+    return any(r.deadline_s is not None for r in rows)
+
+
+def _cost(row: PriceRow) -> str:
+    """The run's price; a per-second model's also with the worst case generate reserves."""
+    if row.deadline_s is None:
+        return money(row.run_usd)
+    return f"{money(row.run_usd)} typical, worst case {money(row.worst_case_usd)}"
+
+
 def _summary(preset: str, images: int, rows: list[PriceRow]) -> str:
     """The one-line result: the single model's price, or the cheapest identity-keeping one."""
     if len(rows) == 1:
         r = rows[0]
-        return f"{preset}: {plural(images, 'image')} on {r.provider}/{r.model}: {money(r.run_usd)}"
+        return f"{preset}: {plural(images, 'image')} on {r.provider}/{r.model}: {_cost(r)}"
     keeping = [r for r in rows if r.identity] or rows
     best = min(keeping, key=lambda r: r.run_usd)
     kind = "identity-keeping model" if best.identity else "model"
     return (
         f"{preset}: {plural(images, 'image')}; cheapest {kind} {best.provider}/{best.model}: "
-        f"{money(best.run_usd)} ({plural(len(rows), 'model')} compared)"
+        f"{_cost(best)} ({plural(len(rows), 'model')} compared)"
     )
 
 
 def _render(output: Output, title: str, rows: list[PriceRow]) -> None:
-    """The comparison table, then the no-reference warning (one model) or a footnote."""
-    widest = max((len(f"{r.provider}/{r.model}") for r in rows), default=14)
-    # The raw price and unit only where there is room (also in --json and `providers`).
-    wide = output.out.width >= widest + 70
-    cols = [
-        Col("provider/model"),  # what a user copies into --provider/--model: never cut
-        Col("run", right=True),
-        Col("per image", right=True),
-        *([Col("price")] if wide else []),
-        Col("refs"),
-        Col("identity"),
-        Col("key"),
-    ]
-    cells = []
-    for r in rows:
-        flag = " [yellow]⚠[/]" if r.warning else ""
-        cells.append(
-            [
-                escape(f"{r.provider}/{r.model}"),
-                money(r.run_usd),
-                money(r.per_image_usd),
-                *([f"${r.price}/{_UNIT.get(r.unit, r.unit)}"] if wide else []),
-                r.references + flag,
-                "[green]yes[/]" if r.identity else "no",
-                "[green]yes[/]" if r.key_configured else "no",
-            ]
-        )
+    """The comparison table, then the no-reference warning (one model) or a footnote.
+
+    The worst case comes next to the run when a per-second model is listed. The per-image
+    figure, then the raw price and unit, are left out where they would not fit (both are in
+    --json and `providers`); when even the narrowest table does not fit, every column goes
+    in the two-line rows.
+    """
+    worst = _per_second(rows)
+    shapes = [(True, True), (True, False), (False, False)]  # (per image, price)
+    tables = [_cells(rows, worst=worst, per_image=p, price=q) for p, q in shapes]
+    cols, cells = next((t for t in tables if fits(output, title, *t)), tables[0])
     show_rows(output, title, cols, cells)
     warned = [r for r in rows if r.warning]
     if len(rows) == 1 and warned:
@@ -157,3 +156,36 @@ def _render(output: Output, title: str, rows: list[PriceRow]) -> None:
         output.result(
             f"[yellow]⚠[/] {plural(len(warned), 'model')} {escape(str(warned[0].warning))}."
         )
+
+
+def _cells(
+    rows: list[PriceRow], *, worst: bool, per_image: bool, price: bool
+) -> tuple[list[Col], list[list[str]]]:
+    cols = [
+        Col("provider/model"),  # what a user copies into --provider/--model: never cut
+        Col("run", right=True),
+        *([Col("worst", right=True)] if worst else []),
+        *([Col("per image", right=True)] if per_image else []),
+        *([Col("price")] if price else []),
+        Col("refs"),
+        Col("identity"),
+        Col("key"),
+    ]
+    cells = []
+    for r in rows:
+        flag = " [yellow]⚠[/]" if r.warning else ""
+        # blank where the worst case is the run's price (per image or megapixel)
+        worst_cell = "" if r.deadline_s is None else money(r.worst_case_usd)
+        cells.append(
+            [
+                escape(f"{r.provider}/{r.model}"),
+                money(r.run_usd),
+                *([worst_cell] if worst else []),
+                *([money(r.per_image_usd)] if per_image else []),
+                *([f"${r.price}/{_UNIT.get(r.unit, r.unit)}"] if price else []),
+                r.references + flag,
+                "[green]yes[/]" if r.identity else "no",
+                "[green]yes[/]" if r.key_configured else "no",
+            ]
+        )
+    return cols, cells
