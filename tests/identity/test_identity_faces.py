@@ -213,6 +213,21 @@ def test_scorer_runs_the_real_analyzer_on_encoded_outputs(
     assert result.distance < SAME_BELOW
 
 
+def test_measure_is_landmarks_and_embedding_in_one_fit(
+    analyzer: FaceAnalyzer, astronaut: np.ndarray, cameraman: np.ndarray, cameraman_box: Box
+) -> None:
+    box = analyzer.detect(astronaut)
+    assert box is not None
+    for rgb, face in ((astronaut, box), (cameraman, cameraman_box)):
+        marks, vector = analyzer.measure(rgb, face)
+        assert marks == analyzer.landmarks(rgb, face)
+        expected = analyzer.embedding(rgb, face)
+        assert expected is not None
+        assert np.array_equal(vector, expected)
+    with pytest.raises(ValueError, match="empty face box"):
+        analyzer.measure(astronaut, (50, 50, 50, 90))
+
+
 def test_no_face_gives_none(analyzer: FaceAnalyzer) -> None:
     noise = np.random.default_rng(7).integers(0, 255, (200, 300, 3), dtype=np.uint8)
     assert analyzer.detect(noise) is None

@@ -175,6 +175,23 @@ class FaceAnalyzer:
             vector = self._encoder.compute_face_descriptor(image, shape)
         return np.asarray(vector, dtype=np.float64).reshape(EMBEDDING_SIZE)
 
+    def measure(self, rgb: np.ndarray, box: Box) -> tuple[Landmarks, np.ndarray]:
+        """Return the landmarks and the embedding of the face in ``box``.
+
+        The same as :meth:`landmarks` and :meth:`embedding` with that box, with one landmark
+        fit for both instead of two.
+
+        Raises:
+            ValueError: ``box`` is empty, or ``rgb`` is not an image (see :meth:`landmarks`).
+        """
+        image = _as_rgb(rgb)
+        with self._lock:
+            shape = self._shapes(image, self._rect(box))
+            vector = self._encoder.compute_face_descriptor(image, shape)
+        points = [(p.x, p.y) for p in shape.parts()]
+        embedding = np.asarray(vector, dtype=np.float64).reshape(EMBEDDING_SIZE)
+        return landmarks_from_points(points, box), embedding
+
     def _run_detector(self, image: np.ndarray, upsample: int) -> list[Any]:
         rects, _scores, _kinds = self._detector.run(image, upsample, self._threshold)
         return list(rects)

@@ -232,10 +232,7 @@ class IdentityCheck:
         box = self._box(rgb, photo.face_box, scale)
         if box is None:
             return None
-        marks = self.analyzer.landmarks(rgb, box)
-        vector = self.analyzer.embedding(rgb, box)
-        if marks is None or vector is None:
-            return None
+        marks, vector = self.analyzer.measure(rgb, box)
         return marks, scale, vector
 
     def _box(self, rgb: np.ndarray, face: tuple[int, int, int, int], scale: float) -> Box | None:
