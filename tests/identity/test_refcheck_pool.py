@@ -80,3 +80,25 @@ def test_no_worker_is_forked_while_other_threads_are_alive(
         release.set()
         other.join()
     assert measured_here == ["p1.jpg", "p2.jpg"]
+
+
+def _named(photo: FacePhoto) -> refcheck.Measured:
+    return photo.file  # type: ignore[return-value] - a stand-in that says which photo it measured
+
+
+def test_results_keep_the_photos_order_whatever_order_the_workers_take(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, measured_here: list[str]
+) -> None:
+    """The smallest faces (the finest decodes) go to the workers first; each result still
+    lands at its own photo's place, which the one-person check's order depends on."""
+    monkeypatch.setattr(refcheck, "_measure_in_worker", _named)  # what the forked workers run
+    monkeypatch.setattr(refcheck.threading, "active_count", lambda: 1)  # as in the CLI
+    widths = (300, 40, 120, 40, 900)
+    photos = [
+        FacePhoto(f"p{i}.jpg", tmp_path / f"p{i}.jpg", (0, 0, w, w), 90.0)
+        for i, w in enumerate(widths)
+    ]
+    check = refcheck.IdentityCheck(_Ready(), workers=2)  # type: ignore[arg-type]
+
+    assert check._measure_all(photos) == [p.file for p in photos]
+    assert measured_here == []  # all of them in the workers

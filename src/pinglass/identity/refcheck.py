@@ -190,7 +190,11 @@ class IdentityCheck:
             return [self._measure(photo) for photo in photos]
         late: set[Future[Measured]] = set()
         try:
-            futures = [pool.submit(_measure_in_worker, photo) for photo in photos]
+            # Longest first (the smallest face is decoded finest, up to the whole photo), so
+            # one slow photo does not end the check on one core while the other waits.
+            longest_first = sorted(range(len(photos)), key=lambda i: photos[i].face_box[2])
+            submitted = {i: pool.submit(_measure_in_worker, photos[i]) for i in longest_first}
+            futures = [submitted[i] for i in range(len(photos))]
             # A fork copies only the calling thread; in a process that had others (a test
             # runner, an embedding host) a worker can wait forever on a lock copied held. Past
             # a generous budget the photos left are measured here instead of hanging the run.
