@@ -12,7 +12,7 @@ The ``report.json`` ``identity`` block is built from these scores in :mod:`pingl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pinglass.refs.analysis import Detector
     from pinglass.refs.faces import Box as RefBox
 
-__all__ = ["NO_IDENTITY_REASON", "IdentitySetup", "RunLikeness", "setup"]
+__all__ = ["NO_IDENTITY_REASON", "IdentitySetup", "RunLikeness", "references_used", "setup"]
 
 
 @dataclass(slots=True)
@@ -116,6 +116,12 @@ def setup(threshold: float = DEFAULT_THRESHOLD, *, enabled: bool = True) -> Iden
     return IdentitySetup(reason=None, threshold=threshold, analyzer=analyzer, check=check)
 
 
+def references_used(references: Mapping[str, object], used: Sequence[str]) -> tuple[str, ...]:
+    """The embedded references an output is scored against, sorted: those named in ``used``
+    that have an embedding, else all of ``references``."""
+    return tuple(sorted(n for n in used if n in references)) or tuple(sorted(references))
+
+
 class RunLikeness:
     """Scores saved outputs against the references each used, on one shared worker thread.
 
@@ -141,7 +147,7 @@ class RunLikeness:
         from pinglass.identity.scorer import LikenessScorer
 
         refs = self._references
-        names = tuple(sorted(n for n in used if n in refs)) or tuple(sorted(refs))
+        names = references_used(refs, used)
         scorer = self._scorers.get(names)
         if scorer is None:
             vectors = [refs[n] for n in names]
