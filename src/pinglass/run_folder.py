@@ -6,6 +6,8 @@
       images/NN-<prompt-id>.<ext>   the portraits, written atomically
       images/.index.jsonl           what each image is (hash, prompt, remote id, cost); it
                                     outlives a lost journal
+      images/.likeness.jsonl        each image's likeness, by its hash and the references it
+                                    was scored against, so a re-run does not score it again
       journal.jsonl                 every create and result, fsynced; a re-run resumes from it
       report.json                   the contract other tools read
       contact-sheet.jpg             every prompt's thumbnail, failures marked (48 per sheet;
@@ -45,6 +47,8 @@ class RunFolder:
     IMAGES: ClassVar[str] = "images"
     IMAGE_INDEX: ClassVar[str] = "images/.index.jsonl"
     """Relative to the folder; it moves with ``images/`` (``--fresh``)."""
+    LIKENESS: ClassVar[str] = "images/.likeness.jsonl"
+    """The likeness scores already measured (:mod:`pinglass._likeness`); moves with ``images/``."""
     JOURNAL: ClassVar[str] = "journal.jsonl"
     REPORT: ClassVar[str] = "report.json"
     CONTACT_SHEET: ClassVar[str] = "contact-sheet.jpg"

@@ -68,3 +68,23 @@ def test_json_report_carries_likeness_and_rerolls(runner: CliRunner, tmp_path: P
     report = runner.invoke(app, ["report", str(out)])
     assert report.exit_code == 0
     assert "weakest likeness" in report.stderr + report.stdout
+
+
+@pytest.mark.skipif(not available(), reason=unavailable_reason() or "identity extra missing")
+def test_rerun_takes_the_reused_images_likeness_from_the_record(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert _generate(runner, out)[0] == 0
+    record = out / "images" / ".likeness.jsonl"
+    scored = record.read_text()
+    assert len(scored.splitlines()) == 2  # one line per image scored
+    first = json.loads((out / "report.json").read_text())
+
+    code, _, stderr = _generate(runner, out)
+    assert code == 0, stderr
+    again = json.loads((out / "report.json").read_text())
+    assert [i["status"] for i in again["images"]] == ["reused", "reused"]
+    assert record.read_text() == scored  # neither image was scored again
+    assert [i["likeness"] for i in again["images"]] == [i["likeness"] for i in first["images"]]
+    assert again["identity"]["scored"] == 2
