@@ -57,7 +57,7 @@ def cameraman() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def analyzer() -> FaceAnalyzer:
-    """One analyzer for the whole module: loading the models takes about half a second."""
+    """One analyzer for the whole module: loading the models takes about 0.2 s."""
     pytest.importorskip("dlib")
     if not available():
         pytest.skip(unavailable_reason() or "identity extra missing")

@@ -54,9 +54,11 @@ class FaceAnalyzer:
         """Load the detector, the 5-point shape predictor and the ResNet encoder.
 
         ``detect_threshold`` is added to dlib's HOG decision threshold (lower finds more,
-        less frontal faces). With ``background`` the two model files (about half a second)
-        load on a thread while the caller goes on, for example scoring the photos with OpenCV;
-        the first call that needs them waits (:meth:`ready`).
+        less frontal faces). The detector loads at once (about 2 ms: see
+        :func:`~pinglass.identity._models.frontal_detector`). With ``background`` the two model
+        files (about 0.2 s of CPU, holding the GIL) load on a thread while the caller goes on,
+        for example scoring the photos with OpenCV; the first call that needs them waits
+        (:meth:`ready`).
 
         Raises:
             IdentityUnavailable: dlib or the models are not installed (the message says why).
