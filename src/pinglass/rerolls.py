@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pinglass.money import ZERO, usd
-from pinglass.report.build import RunState, best_attempt, spent
+from pinglass.report.build import RunState, best_attempt, committed
 from pinglass.runner.plan import Job, Plan
 from pinglass.runner.results import ImageResult, RunOutcome
 
@@ -52,7 +52,7 @@ def reroll_plan(state: RerollState) -> Plan | None:
     if state.left <= 0:
         return None
     made = state.made
-    room = None if state.max_cost is None else usd(state.max_cost) - spent(made)
+    room = None if state.max_cost is None else usd(state.max_cost) - committed(made)
     jobs: list[Job] = []
     cost = ZERO
     for (score, _), job in sorted((_weakness(made, j), j) for j in state.plan.jobs):

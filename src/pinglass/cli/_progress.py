@@ -150,7 +150,7 @@ class ProgressView(LiveView):
             self.total += 1
             self.progress.update(self.task, total=self.total)
         if r.status != "reused":  # a failed image may carry a cost (billed failures)
-            self.spent += r.cost_usd
+            self.spent += r.spent_usd
             self.progress.update(self.task, cost=_money(self.spent, self.reserved))
         if r.status != "not_run":  # stopped before it was sent: not done
             self.progress.advance(self.task)

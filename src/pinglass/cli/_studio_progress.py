@@ -95,7 +95,7 @@ class StudioProgressView(LiveView):
         r = event.result
         self.active.discard((person, r.index))
         if r.status != "reused":
-            self.spent[person] += r.cost_usd
+            self.spent[person] += r.spent_usd
             self.progress.update(self.rows[person], cost=money(self.spent[person]))
         if r.status != "not_run":
             self.progress.advance(self.rows[person])

@@ -1,9 +1,10 @@
 """``report.json`` from what a run knows: its fixed facts and the attempts made so far.
 
 Small pure functions, each one rule: which attempt a prompt's row shows (:func:`best_attempt`),
-what a row says (:func:`image_entry`), what the run spent (:func:`spent`), the totals, and the
-identity summary. :func:`build_report` puts them together; the session calls it as the run
-goes (through :class:`~pinglass.report.write.ReportWriter`, at most about once a second), with a
+what a row says (:func:`image_entry`), what the run spent (:func:`spent`) and holds against
+its budget (:func:`committed`), the totals, and the identity summary. :func:`build_report` puts
+them together; the session calls it as the run goes (through
+:class:`~pinglass.report.write.ReportWriter`, at most about once a second), with a
 :class:`~pinglass.report.rows.RowCache` so unchanged rows are not built again. Nothing here
 touches the disk.
 """
@@ -32,6 +33,7 @@ __all__ = [
     "RunState",
     "best_attempt",
     "build_report",
+    "committed",
     "count_totals",
     "final_status",
     "identity_summary",
@@ -121,6 +123,7 @@ def image_entry(r: ImageResult, likeness: Mapping[str, Likeness | None]) -> rm.I
         cost_usd=to_json(r.cost_usd) or 0.0,
         cost_source=r.cost_source,
         estimated_cost_usd=to_json(r.estimated_cost_usd),
+        earlier_cost_usd=to_json(r.earlier_cost_usd) or 0.0,
         remote_id=r.remote_id,
         error=rm.ImageErrorEntry(kind=r.error.kind, message=r.error.message) if r.error else None,
         likeness=None if lk is None else rm.Likeness(score=lk.score, distance=lk.distance),
@@ -172,11 +175,21 @@ def _row(job: Job, state: RunState, meant_for: str | None = None) -> rm.ImageEnt
 def spent(state: RunState) -> Decimal:
     """USD this run has spent so far, re-rolls included.
 
-    Reused images cost nothing now (their row keeps what they cost when made); a failed image
-    counts when it carries a cost (a provider that bills failed jobs, see the runner).
+    Reused images cost nothing now (their row keeps what they cost when made), nor does a
+    remote job an earlier run created and this run collected (``earlier_cost_usd``: that run
+    paid); a failed image counts when it carries a cost (a provider that bills failed jobs).
     """
-    attempts = [*state.results.values(), *(r for rs in state.rerolls.values() for r in rs)]
-    return sum((r.cost_usd for r in attempts if r.status != "reused"), ZERO)
+    return sum((r.spent_usd for r in _attempts(state)), ZERO)
+
+
+def committed(state: RunState) -> Decimal:
+    """USD this run holds against ``--max-cost``: :func:`spent` plus what it collected of
+    earlier runs' remote jobs (the runner's budget counts those as committed too)."""
+    return sum((r.cost_usd for r in _attempts(state) if r.status != "reused"), ZERO)
+
+
+def _attempts(state: RunState) -> list[ImageResult]:
+    return [*state.results.values(), *(r for rs in state.rerolls.values() for r in rs)]
 
 
 def count_totals(

@@ -112,8 +112,12 @@ class ImageEntry(BaseModel):
     attempts: int = 0
     latency_s: float | None = None
     cost_usd: float = 0.0
+    """What this image cost (every attempt), whichever run paid it."""
     cost_source: Literal["catalog", "computed", "provider"] = "catalog"
     estimated_cost_usd: float | None = None
+    earlier_cost_usd: float = 0.0
+    """The part of ``cost_usd`` an earlier run into this folder paid: its remote job, which
+    this run collected (after a full disk, a Ctrl-C or a crash); not in ``totals.cost_usd``."""
     remote_id: str | None = None
     error: ImageErrorEntry | None = None
     likeness: Likeness | None = None
@@ -132,7 +136,8 @@ class Totals(BaseModel):
     failed: int = 0
     not_run: int = 0
     cost_usd: float = 0.0
-    """Spent by this run."""
+    """Spent by this run: charges for requests it sent. Reused images, and remote jobs an
+    earlier run paid for that this run collected (rows' ``earlier_cost_usd``), are not in it."""
     folder_cost_usd: float = 0.0
     """Spent by every run into this output folder."""
     retries: int = 0

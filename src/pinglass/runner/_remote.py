@@ -50,6 +50,9 @@ class Attempt:
     price: Decimal
     req: GenerationRequest | None
     remote_id: str | None = None
+    by_earlier_run: bool = False
+    """The remote job (or the create) is an earlier run's, which paid for it; this run only
+    collects it (:mod:`._resume`)."""
 
     @property
     def prov(self) -> Provider:

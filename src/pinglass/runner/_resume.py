@@ -14,17 +14,26 @@ a create cut off while sending         free model: make it anew. Provider that c
 (``intent``, nothing after it)         its jobs: find it and continue, or make it anew if it
                                        never arrived. Otherwise failed ``ambiguous``
 =====================================  =====================================================
+
+The money of a remote job an earlier run created was spent by that run: the row shows what the
+image cost, with that part as ``earlier_cost_usd``, which this run's ``cost_usd`` leaves out
+(the folder's ledger counts the remote job once).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 from pinglass.errors import ProviderError
 from pinglass.money import ZERO
+from pinglass.runner._context import RunContext
 from pinglass.runner._job import JobRunner
 from pinglass.runner._remote import Attempt, find_created
 from pinglass.runner.events import JobPolling, JobStarted
 from pinglass.runner.journal import IntentRecord, SubmittedRecord, Target
 from pinglass.runner.keys import shown_key
+from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageError, ImageResult
 
 __all__ = ["ResumedJob"]
@@ -32,6 +41,11 @@ __all__ = ["ResumedJob"]
 
 class ResumedJob(JobRunner):
     """A :class:`JobRunner` for a job with journal history; see the module table."""
+
+    def __init__(self, ctx: RunContext, job: Job) -> None:
+        super().__init__(ctx, job)
+        self.earlier = ZERO
+        """USD this job counted for an earlier run's remote job (settled, or cut off)."""
 
     async def resume(self) -> ImageResult | None:
         """The result of the earlier run's remote job or create, or ``None`` to start afresh."""
@@ -97,6 +111,24 @@ class ResumedJob(JobRunner):
         step = await self.complete(att, found)
         return step if isinstance(step, ImageResult) else None
 
+    def settle(self, att: Attempt, billed: Decimal | None) -> Decimal:
+        """:meth:`JobRunner.settle`, noting what an earlier run's remote job cost."""
+        cost = super().settle(att, billed)
+        if att.by_earlier_run:
+            self.earlier += cost
+        return cost
+
+    def _cut_off(self, att: Attempt, why: str) -> None:
+        if att.by_earlier_run:
+            self.earlier += att.price  # counted at the catalog price, as the row says
+        super()._cut_off(att, why)
+
+    def finish(self, result: ImageResult, *, recoverable: bool = False) -> ImageResult:
+        """:meth:`JobRunner.finish` with the row's ``earlier_cost_usd`` set."""
+        if self.earlier:
+            result = replace(result, earlier_cost_usd=self.earlier)
+        return super().finish(result, recoverable=recoverable)
+
     def _attempt_from(self, target: Target) -> Attempt | None:
         """An attempt at the journaled ``target`` with a usable key (the same one if active)."""
         lane = self.ctx.providers.get(target.provider)
@@ -107,4 +139,6 @@ class ResumedJob(JobRunner):
             return None
         entry = self.ctx.entry_for(target.provider, target.model)
         req = self.ctx.request_for(self.job, entry) if entry is not None else None
-        return Attempt(target.provider, target.model, lane, key, target.price, req)
+        return Attempt(
+            target.provider, target.model, lane, key, target.price, req, by_earlier_run=True
+        )

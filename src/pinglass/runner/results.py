@@ -43,6 +43,16 @@ class ImageResult:
     error: ImageError | None = None
     estimated_cost_usd: Decimal | None = None
     references: tuple[str, ...] = ()
+    earlier_cost_usd: Decimal = ZERO
+    """The part of ``cost_usd`` an earlier run into the folder paid: a remote job it created
+    that this run collected (after a full disk, a Ctrl-C or a crash). The row shows what the
+    image cost; this run's spend leaves that part out (see :attr:`spent_usd`)."""
+
+    @property
+    def spent_usd(self) -> Decimal:
+        """USD this row adds to this run's spend: nothing for a reused image, and nothing for
+        what an earlier run paid (``earlier_cost_usd``)."""
+        return ZERO if self.status == "reused" else self.cost_usd - self.earlier_cost_usd
 
 
 @dataclass(slots=True)
@@ -60,5 +70,6 @@ class RunOutcome:
 
     @property
     def cost_usd(self) -> Decimal:
-        """USD spent by this run (reused images cost nothing now)."""
-        return sum((r.cost_usd for r in self.results if r.status != "reused"), ZERO)
+        """USD spent by this run (reused images and collected remote jobs an earlier run paid
+        for cost nothing now)."""
+        return sum((r.spent_usd for r in self.results), ZERO)
