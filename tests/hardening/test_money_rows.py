@@ -239,3 +239,9 @@ def test_a_full_disk_ends_the_run_in_one_line_and_loses_no_money(
     assert {i["status"] for i in report["images"]} <= {"succeeded", "reused"}
     assert sum(server.creates.values()) == 3  # the paid predictions were collected, not re-paid
     assert report["totals"]["folder_cost_usd"] == pytest.approx(3 * FLUX_DEV_PRICE)
+    # The first run paid for all three; collecting them spends nothing now. Each row still
+    # shows what its image cost, all of it paid earlier.
+    assert report["totals"]["cost_usd"] == 0
+    for row in report["images"]:
+        assert row["cost_usd"] == pytest.approx(FLUX_DEV_PRICE), row
+        assert row["earlier_cost_usd"] == pytest.approx(FLUX_DEV_PRICE), row

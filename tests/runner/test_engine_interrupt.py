@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -65,10 +66,17 @@ async def test_cancel_cancels_remote_jobs_then_resume_recovers_them(
     assert sum(r["ev"] == "submit" for r in recs) == 3
     assert sum(r["ev"] == "cancel" for r in recs) == 3
 
+    paid_when_stopped = folder_paid(RunFolder(out_dir))
+    assert paid_when_stopped == Decimal("0.09")  # three possible charges at the catalog price
+
     fake.polls_before_done = 1  # the remote jobs finished after all
     outcome = await run(plan, [fake], keys_for(fake=[KEY]))
     assert outcome.count("succeeded") == 3
     assert set(fake.creates.values()) == {1}  # re-attached, never re-created
+    # The stopped run sent (and reported) those creates: collecting them is not this run's spend.
+    assert outcome.cost_usd == 0
+    assert all(r.earlier_cost_usd == r.cost_usd == Decimal("0.03") for r in outcome.results)
+    assert folder_paid(RunFolder(out_dir)) == paid_when_stopped
 
 
 async def test_resume_recreates_remote_jobs_we_cancelled(run: RunFn, out_dir: Path) -> None:
@@ -106,6 +114,9 @@ async def test_killed_mid_create_is_found_again_not_resent(run: RunFn, out_dir: 
     assert outcome.count("succeeded") + outcome.count("reused") == 3
     assert fake.creates["portrait number 2"] == 1
     assert len(fake.ops("find")) == 1
+    # Every create went out in the killed run: the re-run only collects, and spends nothing.
+    assert sum(fake.creates.values()) == 3 and outcome.cost_usd == 0
+    assert folder_paid(RunFolder(out_dir)) == Decimal("0.09")
 
 
 async def test_killed_mid_create_on_sync_provider_is_reported_ambiguous(

@@ -205,6 +205,46 @@ async def test_a_journal_the_disk_refuses_stops_the_run_without_a_crash(
     assert any(isinstance(e, JobFinished) and e.result.error == err for e in events)
 
 
+def _full_image_disk(monkeypatch: pytest.MonkeyPatch, images: Path) -> None:
+    """Answer the fsync of every new image under ``images`` with ENOSPC (the index and the
+    journal still write: the disk filled while the images were landing)."""
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        if path.parent == images and path.name.endswith(".tmp"):  # write_atomic's temp file
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+async def test_a_rerun_after_a_full_disk_counts_the_collected_jobs_as_earlier_spend(
+    run: RunFn, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run paid for three images it could not write; the re-run collects them.
+
+    Their money was spent by the first run: the re-run's own spend is $0, each row still says
+    what its image cost (all of it ``earlier_cost_usd``), and the folder's ledger is unchanged.
+    """
+    fake = FakeProvider()
+    plan = make_plan(3, concurrency=3)
+    with monkeypatch.context() as patch:
+        _full_image_disk(patch, out_dir / "images")
+        first = await run(plan, [fake], KEYS)
+    assert [r.error.kind if r.error else None for r in first.results] == ["io"] * 3
+    paid = folder_paid(RunFolder(out_dir))
+    assert first.cost_usd == paid == Decimal("0.09")
+
+    again = await run(plan, [fake], KEYS)
+    assert again.count("succeeded") == 3
+    assert set(fake.creates.values()) == {1}  # collected, never created again
+    assert again.cost_usd == 0
+    for r in again.results:
+        assert r.cost_usd == r.earlier_cost_usd == Decimal("0.03") and r.spent_usd == 0
+    assert folder_paid(RunFolder(out_dir)) == paid
+
+
 def test_a_possible_charge_counts_until_a_later_charge_for_its_job(tmp_path: Path) -> None:
     """A create cut off by a second Ctrl-C is possibly billed; the re-run's charge replaces it."""
     cut = {"ev": "charge", "job": "a", "index": 1, "provider": "r", "usd": "0.5", "possible": True}
