@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -42,6 +41,7 @@ from pydantic_settings import (
 
 from pinglass.errors import ConfigError
 from pinglass.providers import PROVIDERS
+from pinglass.regular_file import FileTooLarge, NotRegularFile, read_regular_file
 from pinglass.secrets import ApiKey
 
 if TYPE_CHECKING:
@@ -285,23 +285,17 @@ def read_text_file(path: Path, *, limit: int = 1_000_000) -> str:
     A FIFO, device or folder is refused without reading it (reading a FIFO would block).
     """
     try:
-        with open(path, "rb", opener=_nonblocking) as fh:  # noqa: PTH123 - needs opener=
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise ConfigError(f"{path}: not a regular file")
-            data = fh.read(limit + 1)
+        data = read_regular_file(path, limit=limit)
+    except FileTooLarge:
+        raise ConfigError(f"{path}: larger than {limit} bytes; not a settings file") from None
+    except NotRegularFile:
+        raise ConfigError(f"{path}: not a regular file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise ConfigError(f"{path}: larger than {limit} bytes; not a settings file")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
-
-
-def _nonblocking(name: str, flags: int) -> int:
-    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def check_env_file(env_file: Path = Path(".env")) -> None:
