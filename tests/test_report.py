@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from canary import CANARY
+from fifo_guard import call_with_timeout, make_fifo
 from pinglass.errors import UsageError
 from pinglass.report import (
     REPORT_NAME,
@@ -176,6 +177,16 @@ def test_read_unreadable_path(tmp_path: Path) -> None:
     (tmp_path / "out" / REPORT_NAME).mkdir(parents=True)  # a folder where the file should be
     with pytest.raises(UsageError, match="cannot read"):
         read_report(tmp_path / "out")
+
+
+@pytest.mark.parametrize("given", ["folder", "file"])
+def test_read_a_report_that_is_a_fifo_is_refused_never_waited_on(
+    tmp_path: Path, given: str
+) -> None:
+    fifo = make_fifo(tmp_path / REPORT_NAME)  # `pinglass report OUT`, or OUT/report.json
+    with pytest.raises(UsageError) as info:
+        call_with_timeout(fifo, read_report, tmp_path if given == "folder" else fifo)
+    assert str(info.value) == f"{fifo}: not a regular file"
 
 
 def test_contact_sheet_grid_and_tiles(tmp_path: Path) -> None:

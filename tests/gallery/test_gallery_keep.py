@@ -8,6 +8,7 @@ import pytest
 from gallery_support import synthetic_run
 from typer.testing import CliRunner
 
+from fifo_guard import call_with_timeout, make_fifo
 from pinglass.cli import app
 from pinglass.errors import UsageError
 from pinglass.report import write_report
@@ -76,6 +77,14 @@ def test_names_outside_the_run_are_refused(out: Path, tmp_path: Path, name: str)
 def test_a_missing_list_is_one_line(out: Path, tmp_path: Path) -> None:
     code, _, stderr = report(out, "--keep", str(tmp_path / "nope.txt"))
     assert code == 2 and "nope.txt: no such file" in stderr
+
+
+def test_a_list_that_is_a_fifo_is_one_line_never_waited_on(out: Path, tmp_path: Path) -> None:
+    fifo = make_fifo(tmp_path / "kept.txt")
+    code, _, stderr = call_with_timeout(fifo, report, out, "--keep", str(fifo))
+    assert code == 2 and "Traceback" not in stderr
+    assert stderr.strip() == f"error: {fifo}: not a regular file (the list of kept images)"
+    assert not (out / "kept").exists()
 
 
 def test_keeping_again_leaves_exactly_the_new_list(out: Path, tmp_path: Path) -> None:

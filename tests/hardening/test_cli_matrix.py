@@ -259,6 +259,11 @@ def _fifo_preset(tmp: Path) -> list[str]:
     return _generate(copy_good_refs(tmp / "refs"), tmp / "fifo.toml")
 
 
+def _fifo_manifest(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "people.csv")
+    return ["generate", "--manifest", str(tmp / "people.csv"), "--provider", "mock", "--yes"]
+
+
 def _in_cwd(name: str, make: Callable[[Path], None]) -> Callable[[Path], list[str]]:
     def build(tmp: Path) -> list[str]:
         make(tmp / name)
@@ -309,6 +314,7 @@ CASES += [
     Case("dotenv-binary", _in_cwd(".env", _binary), 2, r"\.env: not UTF-8 text"),
     Case("dotenv-fifo", _in_cwd(".env", os.mkfifo), 2, r"\.env: not a regular file"),
     Case("preset-fifo", _fifo_preset, 2, r"fifo\.toml.*not a regular file"),
+    Case("manifest-fifo", _fifo_manifest, 2, r"people\.csv: not a regular file"),
     Case("preset-deeply-nested", _deep_preset, 2, r"deep\.toml.*nested too deeply"),
     Case("config-deeply-nested", _in_cwd("pinglass.toml", _deep), 2, r"pinglass\.toml.*nested"),
     Case(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from studio_support import SAMPLE_REFS, make_people
 
+from fifo_guard import call_with_timeout, make_fifo
 from pinglass.errors import UsageError
 from pinglass.studio import Person, is_people_dir, people_in_dir, read_manifest
 
@@ -101,3 +102,17 @@ def test_a_manifest_that_is_not_there_or_not_text(tmp_path: Path) -> None:
         read_manifest(tmp_path / "bin.csv")
     with pytest.raises(UsageError, match="a folder, not a manifest"):
         read_manifest(tmp_path)
+
+
+def test_a_manifest_that_is_a_fifo_is_refused_never_waited_on(tmp_path: Path) -> None:
+    fifo = make_fifo(tmp_path / "people.csv")
+    with pytest.raises(UsageError) as info:
+        call_with_timeout(fifo, read_manifest, fifo)
+    assert str(info.value) == f"{fifo}: not a regular file (a manifest is a CSV file)"
+
+
+def test_a_manifest_saved_with_a_byte_order_mark_reads_as_its_columns(tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8" starts the file with a BOM: it must not become part of "person".
+    path = _manifest(tmp_path, "\ufeffperson,refs,preset\nana,refs/ana,business\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert read_manifest(path) == [Person("ana", tmp_path / "refs/ana", "business", ())]

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pinglass.errors import UsageError
+from pinglass.regular_file import NotRegularFile, read_regular_file
 from pinglass.report.models import ImageEntry, Report
 from pinglass.run_folder import RunFolder
 from pinglass.runner.files import write_atomic  # one atomic-write helper for every output
@@ -40,12 +41,12 @@ def write_report(report: Report, out_dir: Path) -> Path:
 def read_report(out_dir: Path) -> Report:
     """Read ``out_dir/report.json``; a missing or broken file is a one-line ``UsageError``."""
     path = out_dir / REPORT_NAME if out_dir.is_dir() else out_dir
-    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO would block
-        raise UsageError(f"{path}: not a regular file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path).decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"{path}: no report here (run `pinglass generate` first)") from None
+    except NotRegularFile:  # a FIFO would block: refused without reading it
+        raise UsageError(f"{path}: not a regular file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:

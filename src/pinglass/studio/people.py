@@ -17,12 +17,15 @@ from pathlib import Path
 from pinglass.errors import UsageError
 from pinglass.providers import PROVIDERS
 from pinglass.refs.decode import IMAGE_SUFFIXES
+from pinglass.regular_file import FileTooLarge, NotRegularFile, read_regular_file
 
 __all__ = ["MANIFEST_COLUMNS", "Person", "is_people_dir", "people_in_dir", "read_manifest"]
 
 MANIFEST_COLUMNS = ("person", "refs", "preset", "provider")
 _REQUIRED = MANIFEST_COLUMNS[:3]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+_MAX_MANIFEST_BYTES = 10_000_000
+"""Far past any studio's manifest (a row is well under 200 bytes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,21 +82,11 @@ def read_manifest(path: Path) -> list[Person]:
     """The people a manifest CSV lists, in file order.
 
     Raises ``UsageError`` (exit 2) naming ``path`` and the line for: a missing or unreadable
-    file, a header without ``person``, ``refs`` and ``preset``, a row with too many or too few
-    fields, an empty or unusable person name, a name listed twice, and a ``refs`` folder that
-    is not there.
+    file, or one that is not a regular file (a FIFO is refused, never waited on), a header
+    without ``person``, ``refs`` and ``preset``, a row with too many or too few fields, an
+    empty or unusable person name, a name listed twice, and a ``refs`` folder that is not there.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such manifest file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: a folder, not a manifest CSV file") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text (a manifest is a CSV file)") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(_manifest_text(path).splitlines())
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -127,6 +120,29 @@ def read_manifest(path: Path) -> list[Person]:
     if not people:
         raise UsageError(f"{path}: no person listed (one row per person after the header)")
     return people
+
+
+def _manifest_text(path: Path) -> str:
+    """The manifest's text; ``UsageError`` naming ``path`` for anything but a UTF-8 regular
+    file (a FIFO or device is refused without waiting on it)."""
+    try:
+        data = read_regular_file(path, limit=_MAX_MANIFEST_BYTES)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such manifest file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: a folder, not a manifest CSV file") from None
+    except NotRegularFile:
+        raise UsageError(f"{path}: not a regular file (a manifest is a CSV file)") from None
+    except FileTooLarge:
+        raise UsageError(
+            f"{path}: larger than {_MAX_MANIFEST_BYTES} bytes; not a manifest CSV file"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")  # a BOM, as Excel writes "CSV UTF-8", is not a column
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text (a manifest is a CSV file)") from None
 
 
 def _person(

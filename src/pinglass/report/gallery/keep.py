@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from pinglass.errors import UsageError
+from pinglass.regular_file import FileTooLarge, NotRegularFile, read_regular_file
 from pinglass.report.gallery._thumbs import inside
 from pinglass.report.models import Report
 from pinglass.runner.files import write_atomic
@@ -18,6 +19,8 @@ from pinglass.runner.files import write_atomic
 __all__ = ["KEPT_DIR", "keep_images"]
 
 KEPT_DIR = "kept"
+_MAX_LIST_BYTES = 10_000_000
+"""Far past a list of every image of the largest run (a line is well under 200 bytes)."""
 
 
 def keep_images(report: Report, out_dir: Path, list_file: Path) -> list[Path]:
@@ -60,11 +63,17 @@ def _run_images(report: Report, out_dir: Path) -> dict[str, Path]:
 
 def _read_list(list_file: Path, images: dict[str, Path]) -> list[str]:
     try:
-        text = list_file.read_text(encoding="utf-8")
+        text = read_regular_file(list_file, limit=_MAX_LIST_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"{list_file}: no such file (the list of kept images)") from None
+    except NotRegularFile:  # a FIFO would block: refused without reading it
+        raise UsageError(f"{list_file}: not a regular file (the list of kept images)") from None
+    except FileTooLarge:
+        raise UsageError(
+            f"{list_file}: larger than {_MAX_LIST_BYTES} bytes; not a list of kept images"
+        ) from None
     except OSError as exc:
-        raise UsageError(f"{list_file}: cannot read: {exc.strerror}") from None
+        raise UsageError(f"{list_file}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{list_file}: not a text list of image names (not UTF-8)") from None
     by_name = {PurePosixPath(rel).name: rel for rel in images}
