@@ -18,6 +18,7 @@ from typing import Any
 
 from pinglass.presets import Preset
 from pinglass.presets.models import SEED_MODULUS
+from pinglass.regular_file import read_regular_file
 from pinglass.run_folder import RunFolder
 
 __all__ = ["base_seed_from", "earlier_base_seed"]
@@ -78,10 +79,8 @@ def _usable(pairs: Iterable[tuple[int, int | None]]) -> Iterator[tuple[int, int]
 
 
 def _report_pairs(folder: RunFolder) -> Iterator[tuple[int, int | None]]:
-    if not folder.report.is_file():
-        return
-    try:
-        doc = json.loads(folder.report.read_text(encoding="utf-8"))
+    try:  # a FIFO put in its place reads as no report, never blocks
+        doc = json.loads(read_regular_file(folder.report).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return
     images: Any = doc.get("images") if isinstance(doc, dict) else None

@@ -16,8 +16,10 @@ import pytest
 from runner_fixtures import *  # noqa: F403 - fixtures
 
 from fakes import FakeProvider, RunFn, entry, keys_for, make_plan
+from fifo_guard import call_with_timeout, make_fifo
 from pinglass.history import folder_paid, keep_paid_images
 from pinglass.providers.base import Reference
+from pinglass.regular_file import NotRegularFile
 from pinglass.run_folder import RunFolder
 from pinglass.runner import previous_results
 from pinglass.runner.events import Event, JobFinished
@@ -254,3 +256,13 @@ def test_a_possible_charge_counts_until_a_later_charge_for_its_job(tmp_path: Pat
     with (tmp_path / "journal.jsonl").open("a") as fh:
         fh.write(json.dumps(found) + "\n")
     assert folder_paid(RunFolder(tmp_path)) == Decimal("0.5")
+
+
+def test_a_fifo_in_place_of_the_journal_or_the_index_is_never_waited_on(tmp_path: Path) -> None:
+    """The engine and the folder's history read these; check_run_files names a bad journal."""
+    journal = make_fifo(tmp_path / "journal.jsonl")
+    with pytest.raises(NotRegularFile, match="not a regular file"):
+        call_with_timeout(journal, read_journal, journal)
+    (tmp_path / "images").mkdir()
+    index = make_fifo(tmp_path / "images" / ".index.jsonl")
+    assert call_with_timeout(index, read_image_index, tmp_path) == []  # a second record only

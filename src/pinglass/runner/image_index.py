@@ -22,6 +22,7 @@ from typing import Any
 
 from pinglass.money import ZERO, usd
 from pinglass.pricing import CostSource
+from pinglass.regular_file import read_regular_file
 from pinglass.run_folder import RunFolder
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageResult
@@ -118,11 +119,8 @@ def read_image_index(out_dir: Path, name: str = RunFolder.IMAGE_INDEX) -> list[I
     A line torn by a crash, or one that is not an entry, is skipped; an unreadable index reads
     as empty (it is a second record; the journal is the first).
     """
-    path = out_dir / name
-    if not path.is_file():
-        return []
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+    try:  # a FIFO or device in its place reads as empty, never blocks
+        text = read_regular_file(out_dir / name).decode("utf-8", errors="replace")
     except OSError:
         return []
     found = []
@@ -144,7 +142,7 @@ def find_image(entries: Iterable[IndexedImage], job: Job, out_dir: Path) -> Inde
         if entry.prompt != key or entry.index != job.index:
             continue
         try:
-            data = (out_dir / entry.file).read_bytes()
+            data = read_regular_file(out_dir / entry.file)  # a FIFO there is not the image
         except OSError:
             continue
         if hashlib.sha256(data).hexdigest() == entry.sha256:

@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 from pinglass.money import ZERO, usd
 from pinglass.pricing import CostSource
+from pinglass.regular_file import read_regular_file
 from pinglass.run_folder import RunFolder
 from pinglass.runner.plan import Job
 from pinglass.runner.results import ImageError, ImageResult
@@ -299,10 +300,11 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
 
     None when the file is missing. Lines torn by a crash are skipped. This is the raw reader,
     shared with other journals of the same shape (``training.jsonl``); a run's records are
-    read with :func:`read_records`.
+    read with :func:`read_records`. A FIFO or device in its place raises
+    :class:`~pinglass.regular_file.NotRegularFile` (an ``OSError``) without being waited on.
     """
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_regular_file(path).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return []
     lines: list[dict[str, Any]] = []

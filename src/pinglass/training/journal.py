@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from pinglass.errors import UsageError
 from pinglass.money import ZERO, usd
 from pinglass.runner.journal import Journal, read_journal
 
@@ -52,7 +53,14 @@ def ledger(folder: Path) -> Ledger:
     remote: str | None = None
     spent = ZERO
     results: list[Mapping[str, Any]] = []
-    for rec in read_journal(folder / JOURNAL_NAME):
+    path = folder / JOURNAL_NAME
+    try:
+        records = read_journal(path)
+    except OSError as exc:  # a FIFO or device in its place is refused, never waited on
+        raise UsageError(
+            f"{path}: {exc.strerror or exc}, where pinglass keeps the subject's training journal"
+        ) from None
+    for rec in records:
         ev = rec.get("ev")
         if ev == "intent":
             state, intent, remote = "ambiguous", rec, None

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pinglass.errors import UsageError
 from pinglass.money import ZERO, usd
+from pinglass.regular_file import read_regular_file
 from pinglass.runner.files import write_atomic
 from pinglass.runner.journal import Journal
 from pinglass.secrets import redact
@@ -132,13 +133,15 @@ def write_subject(folder: Path, subject: Subject) -> Path:
 def read_subject(root: Path, name: str) -> Subject:
     """The subject ``name`` under ``root``; a missing or broken one is a one-line error."""
     path = root / check_name(name) / SUBJECT_NAME
-    try:
-        return Subject.model_validate_json(path.read_text(encoding="utf-8"))
+    try:  # a FIFO or device in its place is refused, never waited on
+        return Subject.model_validate_json(read_regular_file(path).decode("utf-8"))
     except FileNotFoundError:
         raise UsageError(
             f"{path}: no such subject (train one with `pinglass train REFS --name {name}`)"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: cannot read ({exc})") from None
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -159,10 +162,15 @@ def record_session(root: Path, name: str, *, run_id: str, out: Path, cost_usd: D
 
 def _sessions(folder: Path) -> tuple[int, Decimal]:
     runs: dict[str, Decimal] = {}
+    path = folder / SESSIONS_NAME
     try:
-        lines = (folder / SESSIONS_NAME).read_text(encoding="utf-8").splitlines()
+        lines = read_regular_file(path).decode("utf-8", errors="replace").splitlines()
     except FileNotFoundError:
         return 0, ZERO
+    except OSError as exc:  # a FIFO or device in its place is refused, never waited on
+        raise UsageError(
+            f"{path}: {exc.strerror or exc}, where pinglass lists the subject's sessions"
+        ) from None
     for line in lines:
         try:
             rec = json.loads(line)
