@@ -136,22 +136,7 @@ async def test_price_override_is_used_by_the_estimate_and_by_settlement(tmp_path
     plan = Plan(jobs=(Job(index=1, prompt_id="p", prompt="portrait", seed=1),), chain=(entry,))
     assert plan.estimate().per_image_usd == Decimal("0.16")
 
-    base, out_url = "https://api.replicate.com/v1", "https://replicate.delivery/x/out.png"
-    router = respx.Router(assert_all_called=True)
-    router.get(f"{base}/models/bytedance/flux-pulid").respond(
-        json={"latest_version": {"id": "v1", "openapi_schema": {}}}
-    )
-    router.post(f"{base}/predictions").respond(
-        201,
-        json={
-            "id": "p1",
-            "model": "bytedance/flux-pulid",
-            "status": "succeeded",
-            "output": [out_url],
-            "metrics": {"predict_time": 12.5},
-        },
-    )
-    router.get(out_url).respond(content=png_bytes(), headers={"content-type": "image/png"})
+    router, created = _flux_pulid_router(predict_time=12.5)
     async with httpx.AsyncClient(transport=httpx.MockTransport(router.handler)) as client:
         outcome = await run_batch(
             plan,
@@ -162,7 +147,7 @@ async def test_price_override_is_used_by_the_estimate_and_by_settlement(tmp_path
             sleep=_no_sleep,
         )
     (result,) = outcome.results
-    assert result.status == "succeeded"
+    assert result.status == "succeeded" and created.call_count == 1
     assert result.estimated_cost_usd == Decimal("0.16")
     assert (result.cost_usd, result.cost_source) == (Decimal("0.125"), "computed")
 
@@ -171,13 +156,10 @@ async def _no_sleep(seconds: float) -> None:
     return None
 
 
-async def _cancel_after_per_create(tmp_path: Path, cap: Decimal) -> tuple[list[str], list[str]]:
-    """Three flux-pulid images run one at a time under ``cap``: each create's Cancel-After
-    header, and the images' statuses (every prediction bills its typical 16 s)."""
-    preset = load_preset("business")
-    three = preset.model_copy(update={"prompts": preset.prompts[:3]})
-    entry = load_catalog().get("replicate", "flux-pulid")
-    plan = Plan(jobs=tuple(preset_jobs(three, ())), chain=(entry,), max_cost=cap, concurrency=1)
+def _flux_pulid_router(predict_time: float) -> tuple[respx.Router, respx.Route]:
+    """Replicate's API for bytedance/flux-pulid: the model's version, a create answered
+    ``succeeded`` at once with ``predict_time`` seconds billed, and the output PNG. Returns the
+    router and the create route (its calls hold the requests sent)."""
     base, out_url = "https://api.replicate.com/v1", "https://replicate.delivery/x/out.png"
     router = respx.Router(assert_all_called=False)
     router.get(f"{base}/models/bytedance/flux-pulid").respond(
@@ -190,10 +172,21 @@ async def _cancel_after_per_create(tmp_path: Path, cap: Decimal) -> tuple[list[s
             "model": "bytedance/flux-pulid",
             "status": "succeeded",
             "output": [out_url],
-            "metrics": {"predict_time": 16},
+            "metrics": {"predict_time": predict_time},
         },
     )
     router.get(out_url).respond(content=png_bytes(), headers={"content-type": "image/png"})
+    return router, created
+
+
+async def _cancel_after_per_create(tmp_path: Path, cap: Decimal) -> tuple[list[str], list[str]]:
+    """Three flux-pulid images run one at a time under ``cap``: each create's Cancel-After
+    header, and the images' statuses (every prediction bills its typical 16 s)."""
+    preset = load_preset("business")
+    three = preset.model_copy(update={"prompts": preset.prompts[:3]})
+    entry = load_catalog().get("replicate", "flux-pulid")
+    plan = Plan(jobs=tuple(preset_jobs(three, ())), chain=(entry,), max_cost=cap, concurrency=1)
+    router, created = _flux_pulid_router(predict_time=16)
     settings = Settings(_env_file=None, poll_interval=0.01)  # type: ignore[call-arg]
     async with httpx.AsyncClient(transport=httpx.MockTransport(router.handler)) as client:
         outcome = await run_batch(
