@@ -23,6 +23,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
+from pinglass.jsonl import read_objects
 from pinglass.run_folder import RunFolder
 from pinglass.runner.results import ImageResult
 
@@ -80,7 +81,7 @@ class LikenessRecord:
         """Read what ``folder``'s record holds (nothing when it has none)."""
         self._path = folder / RunFolder.LIKENESS
         self._known: dict[tuple[str, str, str], Likeness | None] = {}
-        for raw in _lines(self._path):
+        for raw in read_objects(self._path):
             found = _entry(raw)
             if found is not None:
                 self._known[found[0]] = found[1]
@@ -110,22 +111,6 @@ class LikenessRecord:
             return
         finally:
             os.close(fd)
-
-
-def _lines(path: Path) -> list[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for line in text.splitlines():
-        try:
-            raw = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            continue
-        if isinstance(raw, dict):
-            found.append(raw)
-    return found
 
 
 def _entry(raw: Mapping[str, Any]) -> tuple[tuple[str, str, str], Likeness | None] | None:

@@ -131,7 +131,7 @@ def _same_file(fd: int, path: Path) -> bool:
 def _holder(text: bytes) -> dict[str, Any]:
     try:
         value = json.loads(text.decode("utf-8", errors="replace") or "{}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from pinglass.jsonl import read_objects
 from pinglass.money import ZERO, usd
 from pinglass.pricing import CostSource
 from pinglass.regular_file import read_regular_file
@@ -119,20 +120,8 @@ def read_image_index(out_dir: Path, name: str = RunFolder.IMAGE_INDEX) -> list[I
     A line torn by a crash, or one that is not an entry, is skipped; an unreadable index reads
     as empty (it is a second record; the journal is the first).
     """
-    try:  # a FIFO or device in its place reads as empty, never blocks
-        text = read_regular_file(out_dir / name).decode("utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for line in text.splitlines():
-        try:
-            raw = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            continue
-        entry = _entry(raw) if isinstance(raw, dict) else None
-        if entry is not None:
-            found.append(entry)
-    return found
+    # a FIFO or device in its place reads as empty, never blocks
+    return [entry for raw in read_objects(out_dir / name) if (entry := _entry(raw)) is not None]
 
 
 def find_image(entries: Iterable[IndexedImage], job: Job, out_dir: Path) -> IndexedImage | None:

@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pinglass.jsonl import objects
 from pinglass.money import ZERO, usd
 from pinglass.pricing import CostSource
 from pinglass.regular_file import read_regular_file
@@ -307,15 +308,7 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
         text = read_regular_file(path).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return []
-    lines: list[dict[str, Any]] = []
-    for line in text.splitlines():
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line torn by a crash mid-write
-        if isinstance(raw, dict) and isinstance(raw.get("job"), str):
-            lines.append(raw)
-    return lines
+    return [raw for raw in objects(text) if isinstance(raw.get("job"), str)]
 
 
 def read_records(path: Path) -> list[Record]:

@@ -8,7 +8,6 @@ square face crops that were sent, so the user can see what the model learned fro
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pinglass.errors import UsageError
+from pinglass.jsonl import objects
 from pinglass.money import ZERO, usd
 from pinglass.regular_file import read_regular_file
 from pinglass.runner.files import write_atomic
@@ -164,19 +164,15 @@ def _sessions(folder: Path) -> tuple[int, Decimal]:
     runs: dict[str, Decimal] = {}
     path = folder / SESSIONS_NAME
     try:
-        lines = read_regular_file(path).decode("utf-8", errors="replace").splitlines()
+        text = read_regular_file(path).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return 0, ZERO
     except OSError as exc:  # a FIFO or device in its place is refused, never waited on
         raise UsageError(
             f"{path}: {exc.strerror or exc}, where pinglass lists the subject's sessions"
         ) from None
-    for line in lines:
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(rec, dict) and isinstance(rec.get("run_id"), str):
+    for rec in objects(text):
+        if isinstance(rec.get("run_id"), str):
             runs[rec["run_id"]] = usd(str(rec.get("cost_usd") or 0))  # last line per run wins
     return len(runs), sum(runs.values(), ZERO)
 

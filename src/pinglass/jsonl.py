@@ -1,0 +1,44 @@
+"""JSON-lines files pinglass appends to: one JSON object a line, read back whole.
+
+A crash can tear the last line mid-write, and a user can edit any of them, so a reader keeps
+every line that is a JSON object and skips the rest: torn or empty lines, other JSON values, and
+lines nested too deeply for the parser.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pinglass.regular_file import read_regular_file
+
+__all__ = ["objects", "read_objects"]
+
+
+def objects(text: str) -> list[dict[str, Any]]:
+    """Every line of ``text`` that is a JSON object, in order."""
+    found: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        try:
+            raw = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(raw, dict):
+            found.append(raw)
+    return found
+
+
+def read_objects(path: Path) -> list[dict[str, Any]]:
+    """:func:`objects` of the file at ``path``, for a file that is a second record or a cache.
+
+    Reads as empty when the file is missing or unreadable, or when a FIFO or device is in its
+    place (never waited on). Callers for whom a missing line means lost money read with
+    :func:`~pinglass.regular_file.read_regular_file` and :func:`objects` instead, and say why
+    the file could not be read.
+    """
+    try:
+        text = read_regular_file(path).decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return objects(text)
