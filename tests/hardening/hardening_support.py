@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,3 +124,12 @@ def standin_generate(tmp: Path, preset: Path | str, out: Path, *extra: str) -> l
         "generate", str(refs), "--preset", str(preset), "--provider", "replicate/flux-dev",
         "--out", str(out), "--yes", "--json", *extra,
     ]  # fmt: skip
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:
+    """Poll ``condition`` until it holds; past ``seconds``, fail the test saying ``what`` never
+    happened (a run that stalls fails instead of hanging CI)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)

@@ -22,6 +22,7 @@ from hardening_support import (
     run_cli,
     standin_env,
     standin_generate,
+    wait_for,
     write_tiny_preset,
 )
 
@@ -106,10 +107,7 @@ def test_a_second_ctrl_c_counts_the_creates_in_flight_then_a_rerun_pays_nothing_
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 120
-        while sum(server.creates.values()) < 3:
-            assert time.monotonic() < deadline, "the run never sent its creates"
-            time.sleep(0.02)
+        wait_for(lambda: sum(server.creates.values()) >= 3, "the run never sent its creates")
         time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
         time.sleep(0.5)

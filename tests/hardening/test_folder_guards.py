@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from hardening_support import (
     copy_good_refs,
     run_cli,
     standin_env,
+    wait_for,
     write_tiny_preset,
 )
 
@@ -52,20 +52,12 @@ def _spawn(tmp: Path, args: list[str], env: dict[str, str]) -> subprocess.Popen[
     )
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the first run never got that far")
-        time.sleep(0.02)
-
-
 def test_a_second_run_into_a_busy_folder_is_refused_naming_the_first(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = _args(tmp_path, out)
     with StandIn(latency=60, hold=False, max_life=120) as server:
         first = _spawn(tmp_path, args, standin_env(server.base_url))
-        _wait_for(lambda: sum(server.creates.values()) >= 1)
+        wait_for(lambda: sum(server.creates.values()) >= 1, "the first run never got that far")
         second = run_cli(tmp_path, *args, env=standin_env(server.base_url))
         server.latency = 0.1  # the first run's prediction may finish now
         first_out, first_err = first.communicate(timeout=60)
@@ -87,7 +79,10 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path: Path) -> None:
     args = _args(tmp_path, out)
     with StandIn(latency=0.5, hold=False, max_life=60) as server:
         first = _spawn(tmp_path, args, standin_env(server.base_url))
-        _wait_for(lambda: sum(server.creates.values()) >= 1 and (out / LOCK_NAME).exists())
+        wait_for(
+            lambda: sum(server.creates.values()) >= 1 and (out / LOCK_NAME).exists(),
+            "the first run never got that far",
+        )
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=10)
         assert json.loads((out / LOCK_NAME).read_text())["pid"] == first.pid  # left behind
@@ -102,7 +97,7 @@ def test_sigterm_stops_like_a_first_ctrl_c(tmp_path: Path) -> None:
     out = tmp_path / "run"
     with StandIn(latency=60, hold=False, max_life=120) as server:
         proc = _spawn(tmp_path, _args(tmp_path, out, "--json"), standin_env(server.base_url))
-        _wait_for(lambda: sum(server.creates.values()) >= 1)
+        wait_for(lambda: sum(server.creates.values()) >= 1, "the first run never got that far")
         proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)  # the run has seen the signal before its prediction can finish
         server.latency = 0.1
@@ -143,7 +138,7 @@ def test_a_random_seed_preset_resumes_with_its_earlier_seeds(tmp_path: Path) -> 
     args += ["--yes", "--json"]
     with StandIn(latency=60, hold=False, max_life=240) as server:
         first = _spawn(tmp_path, args, standin_env(server.base_url))
-        _wait_for(lambda: sum(server.creates.values()) >= 1)
+        wait_for(lambda: sum(server.creates.values()) >= 1, "the first run never got that far")
         first.send_signal(signal.SIGINT)
         time.sleep(0.5)  # the run has seen the Ctrl-C before its prediction can finish
         server.latency = 0.1

@@ -13,8 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from hardening_support import (
     preset_toml,
     standin_env,
     standin_generate,
+    wait_for,
     write_tiny_preset,
 )
 from hardening_support import run_cli as _run_cli
@@ -201,13 +201,6 @@ def _fill(disk: Path) -> Path:
     return filler
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the run never got that far"
-        time.sleep(0.02)
-
-
 def test_a_full_disk_ends_the_run_in_one_line_and_loses_no_money(
     tmp_path: Path, small_disk: Path
 ) -> None:
@@ -224,7 +217,7 @@ def test_a_full_disk_ends_the_run_in_one_line_and_loses_no_money(
             stderr=subprocess.PIPE,
             text=True,
         )
-        _wait_for(lambda: sum(server.creates.values()) >= 3)
+        wait_for(lambda: sum(server.creates.values()) >= 3, "the run never got that far")
         filler = _fill(small_disk)
         stdout, stderr = proc.communicate(timeout=240)
         assert proc.returncode not in (0, 1), stderr[-3000:]
