@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fifo_guard import call_with_timeout, make_fifo
-from pinglass.jsonl import objects, read_objects
+from pinglass.jsonl import append_object, objects, read_objects
 from pinglass.runner.journal import read_journal
 
 
@@ -27,3 +27,15 @@ def test_a_journal_line_nested_too_deeply_is_skipped_not_raised(tmp_path: Path) 
     deep = "[" * 100_000 + "]" * 100_000
     journal.write_text(f'{{"job": "a", "n": 1}}\n{deep}\n{{"n": 2}}\n{{"job": "b"}}\n')
     assert read_journal(journal) == [{"job": "a", "n": 1}, {"job": "b"}]
+
+
+def test_appended_objects_read_back_in_order_from_an_owner_only_file(tmp_path: Path) -> None:
+    path = tmp_path / ".likeness.jsonl"
+    append_object(path, {"file": "a.png", "score": 0.5})
+    append_object(path, {"file": "b.png", "nested": {"x": [1, 2]}}, durable=True)
+    assert read_objects(path) == [
+        {"file": "a.png", "score": 0.5},
+        {"file": "b.png", "nested": {"x": [1, 2]}},
+    ]
+    assert path.read_text().count("\n") == 2
+    assert path.stat().st_mode & 0o777 == 0o600

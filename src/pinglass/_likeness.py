@@ -15,15 +15,14 @@ scores it again only when any of these changed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
-from pinglass.jsonl import read_objects
+from pinglass.jsonl import append_object, read_objects
 from pinglass.run_folder import RunFolder
 from pinglass.runner.results import ImageResult
 
@@ -101,16 +100,8 @@ class LikenessRecord:
             "score": None if likeness is None else likeness.score,
             "distance": None if likeness is None else likeness.distance,
         }
-        try:
-            fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        except OSError:
-            return
-        try:
-            os.write(fd, (json.dumps(line, separators=(",", ":")) + "\n").encode())
-        except OSError:
-            return
-        finally:
-            os.close(fd)
+        with contextlib.suppress(OSError):
+            append_object(self._path, line)
 
 
 def _entry(raw: Mapping[str, Any]) -> tuple[tuple[str, str, str], Likeness | None] | None:

@@ -8,12 +8,14 @@ lines nested too deeply for the parser.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pinglass.regular_file import read_regular_file
 
-__all__ = ["objects", "read_objects"]
+__all__ = ["append_object", "objects", "read_objects"]
 
 
 def objects(text: str) -> list[dict[str, Any]]:
@@ -42,3 +44,19 @@ def read_objects(path: Path) -> list[dict[str, Any]]:
     except OSError:
         return []
     return objects(text)
+
+
+def append_object(path: Path, value: Mapping[str, Any], *, durable: bool = False) -> None:
+    """Append ``value`` to ``path`` as one compact JSON line (the file is made, owner-only,
+    when missing); with ``durable``, fsynced before it returns.
+
+    One ``write`` of a whole line to a file opened for appending: a crash leaves at most that
+    line torn, which :func:`objects` skips. Raises ``OSError`` when it cannot be written.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, (json.dumps(value, separators=(",", ":")) + "\n").encode())
+        if durable:
+            os.fsync(fd)
+    finally:
+        os.close(fd)

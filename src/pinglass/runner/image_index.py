@@ -12,15 +12,13 @@ cost. An image is reused from here only while its bytes still hash to the record
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from pinglass.jsonl import read_objects
+from pinglass.jsonl import append_object, read_objects
 from pinglass.money import ZERO, usd
 from pinglass.pricing import CostSource
 from pinglass.regular_file import read_regular_file
@@ -105,13 +103,7 @@ def add_image(out_dir: Path, job: Job, row: ImageResult) -> None:
         "cost_usd": str(row.cost_usd),
         "cost_source": row.cost_source,
     }
-    path = out_dir / RunFolder.IMAGE_INDEX
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.write(fd, (json.dumps(line, separators=(",", ":")) + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_object(out_dir / RunFolder.IMAGE_INDEX, line, durable=True)
 
 
 def read_image_index(out_dir: Path, name: str = RunFolder.IMAGE_INDEX) -> list[IndexedImage]:
