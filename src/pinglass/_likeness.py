@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from pinglass.jsonl import append_object, read_objects
+from pinglass.regular_file import read_regular_file
 from pinglass.run_folder import RunFolder
 from pinglass.runner.results import ImageResult
 
@@ -188,7 +189,8 @@ class LikenessTracker:
         from pinglass.identity.outputs import references_used
 
         try:
-            digest = hashlib.sha256((self._folder / file).read_bytes()).hexdigest()
+            # a FIFO swapped in for the image is refused, never waited on (on the event loop)
+            digest = hashlib.sha256(read_regular_file(self._folder / file)).hexdigest()
         except OSError:
             return None
         names = references_used(self._references, used)
