@@ -14,7 +14,7 @@ run's estimate and its reservations use, so the two never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pinglass.catalog import Catalog, ModelEntry
     from pinglass.presets import Preset
     from pinglass.providers.base import Billed
+    from pinglass.runner.plan import Job
 
 __all__ = [
     "NO_REFERENCE_WARNING",
@@ -126,8 +127,17 @@ def compare(
     ``model`` alone matches that short name (or vendor id) at every provider. The mock provider
     is left out unless asked for. Raises ``UsageError`` for an unknown provider or model.
     """
+    # The run's own jobs (runner.plan's Job prices them): the typical price the run's estimate
+    # sums and the worst case each attempt reserves. Imported here: pinglass.runner imports
+    # this module.
+    from pinglass.jobs import preset_jobs
+    from pinglass.runner.plan import Job
+
+    d = preset.defaults
+    jobs = preset_jobs(preset, ())
+    one = Job(index=1, prompt_id="", prompt="", width=d.width, height=d.height)
     entries = _select(catalog, provider, model)
-    rows = [_row(e, preset, has_key=e.provider in configured) for e in entries]
+    rows = [_row(e, preset, jobs, one, has_key=e.provider in configured) for e in entries]
     rows.sort(key=lambda r: (not r.identity, r.references == "none", r.run_usd, r.provider))
     return rows
 
@@ -149,15 +159,10 @@ def _select(catalog: Catalog, provider: str | None, model: str | None) -> list[M
     return [e for e in catalog.models() if e.provider != "mock"]
 
 
-def _row(entry: ModelEntry, preset: Preset, *, has_key: bool) -> PriceRow:
-    # The run's own Job pricing (runner.plan): the typical price the run's estimate sums and the
-    # worst case each attempt reserves. Imported here: pinglass.runner imports this module.
-    from pinglass.jobs import preset_jobs
-    from pinglass.runner.plan import Job
-
-    d = preset.defaults
-    jobs = preset_jobs(preset, ())
-    one = Job(index=1, prompt_id="", prompt="", width=d.width, height=d.height)
+def _row(
+    entry: ModelEntry, preset: Preset, jobs: Sequence[Job], one: Job, *, has_key: bool
+) -> PriceRow:
+    """``entry``'s row: ``jobs`` are the preset's, ``one`` an image at its default size."""
     deadline = entry.deadline_seconds
     return PriceRow(
         provider=entry.provider,
