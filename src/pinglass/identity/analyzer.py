@@ -170,12 +170,7 @@ class FaceAnalyzer:
         """
         image = _as_rgb(rgb)
         found = box if box is not None else self.detect(image)
-        if found is None:
-            return None
-        with self._lock:
-            shape = self._shapes(image, self._rect(found))
-            vector = self._encoder.compute_face_descriptor(image, shape)
-        return np.asarray(vector, dtype=np.float64).reshape(EMBEDDING_SIZE)
+        return None if found is None else self.measure(image, found)[1]
 
     def measure(self, rgb: np.ndarray, box: Box) -> tuple[Landmarks, np.ndarray]:
         """Return the landmarks and the embedding of the face in ``box``.
